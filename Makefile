@@ -1,0 +1,46 @@
+# vnetinspect: build, test, demo and fixtures. Every target that needs
+# packages installs the missing ones first (scripts/install-deps.sh).
+
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+BIN := bin/vnetinspect
+DEMO_DIR := testdata/cores/clang-dwarf5
+WORK := testdata/work
+
+.PHONY: all deps build test demo fixtures bench lint clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/vnetinspect
+
+# The test command of the README and of CI.
+test: deps
+	$(GO) vet ./...
+	@if [ -f ../shared/tools/check-layers ]; then bash ../shared/tools/check-layers; else echo 'check-layers: ../shared/tools not found, layer check skipped'; fi
+	$(GO) test -count=1 ./...
+
+# Runs the main job on the bundled dump of the test kernel.
+demo: build
+	@mkdir -p $(WORK)
+	zstd -q -d -f $(DEMO_DIR)/kernel.zst -o $(WORK)/kernel
+	$(BIN) -N $(WORK)/kernel -M $(DEMO_DIR)/minidump.zst vnets
+	$(BIN) -N $(WORK)/kernel -M $(DEMO_DIR)/minidump.zst print --all V_ip_defttl
+
+# Rebuilds the test kernels, boots them under QEMU and takes their dumps.
+fixtures: deps
+	$(MAKE) -C testdata/kernel fixtures
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint: deps
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	bash ../shared/tools/check-layers
+
+clean:
+	rm -rf bin $(WORK)

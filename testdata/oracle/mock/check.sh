@@ -1,0 +1,71 @@
+#!/bin/sh
+# Build the mock, run vnet-oracle on it under gdb and compare the JSON with
+# the values that mock.c sets. Exits non-zero on the first failed run or on
+# any mismatch. Needs gcc, gdb (with Python) and python3.
+#
+# Usage: testdata/oracle/mock/check.sh   (from any directory)
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+oracle="$here/../oracle.py"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+run_oracle() {
+	# $1 program, $2 output file, further arguments: gdb commands run before the oracle.
+	program=$1
+	out=$2
+	shift 2
+	gdb -nx -batch -ex 'set pagination off' -ex run "$@" \
+	    -ex "source $oracle" -ex "vnet-oracle $out" "$program" \
+	    >"$out.log" 2>&1
+}
+
+for variant in pie no-pie; do
+	gcc -g -O0 -Wall -Werror "-$variant" -o "$work/mock-$variant" \
+	    "$here/mock.c" "$here/mock_other.c"
+	if ! run_oracle "$work/mock-$variant" "$work/$variant.json"; then
+		cat "$work/$variant.json.log"
+		echo "FAIL: gdb exited with an error on mock-$variant" >&2
+		exit 1
+	fi
+	python3 "$here/check_values.py" "$work/$variant.json"
+	echo "ok: mock-$variant values"
+done
+
+# A vnet list with a cycle and a vnet with a bad magic: the walk must stop
+# and both must be reported as warnings.
+run_oracle "$work/mock-pie" "$work/broken.json" \
+    -ex 'set var vnet0->vnet_le.le_next = vnet_head.lh_first' \
+    -ex 'set var vnet0->vnet_magic_n = 0xdeadbeef'
+python3 - "$work/broken.json" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))
+failures = []
+if len(data["vnets"]) != 3:
+    failures.append("cycle: expected 3 vnets, got %d" % len(data["vnets"]))
+if not any("cycle" in w for w in data["warnings"]):
+    failures.append("cycle: no cycle warning in %r" % data["warnings"])
+if not any("magic 0xdeadbeef" in w for w in data["warnings"]):
+    failures.append("magic: no bad magic warning in %r" % data["warnings"])
+if data["vnets"][2]["magic"] != "0xdeadbeef":
+    failures.append("magic: vnet0 magic %s, expected 0xdeadbeef" % data["vnets"][2]["magic"])
+for failure in failures:
+    print("FAIL:", failure, file=sys.stderr)
+sys.exit(1 if failures else 0)
+PY
+echo "ok: cycle and bad magic reported"
+
+# A program without set_vnet must make the command fail with a clear message.
+printf '#include <signal.h>\nint main(void) { raise(SIGTRAP); return 0; }\n' >"$work/plain.c"
+gcc -g -o "$work/plain" "$work/plain.c"
+if run_oracle "$work/plain" "$work/plain.json"; then
+	echo "FAIL: vnet-oracle succeeded on a program without set_vnet" >&2
+	exit 1
+fi
+if ! grep -q "no set_vnet section" "$work/plain.json.log"; then
+	cat "$work/plain.json.log"
+	echo "FAIL: missing 'no set_vnet section' message" >&2
+	exit 1
+fi
+echo "ok: program without set_vnet rejected"

@@ -1,0 +1,588 @@
+"""gdb command `vnet-oracle FILE`: expected VNET and jail values for vnetinspect's tests.
+
+Load it into gdb with the kernel (or the mock in mock/) as the program and a stopped
+target, then run the command:
+
+    gdb -nx -batch -ex 'target remote SOCKET' \
+        -ex 'source testdata/oracle/oracle.py' -ex 'vnet-oracle OUT.json' KERNEL
+
+Every value comes from gdb's own reading of the debug information and target memory.
+The names of the vnet_entry_ variables come from the ELF symbol table of the program
+file, because gdb's symbol lookups need a name to start from. README.md describes
+the JSON format and its value encoding.
+"""
+
+import json
+import os
+import struct
+
+import gdb
+
+VNET_SYMBOL_PREFIX = "vnet_entry_"
+VNET_MAGIC_N = 0x5E4A6F28
+PR_VNET = 0x10  # sys/sys/jail.h: the jail has its own network stack.
+MAX_LIST_ITEMS = 10000
+CHAR_TYPE_NAMES = ("char", "signed char", "unsigned char")
+
+# ELF constants (System V gABI).
+SHT_SYMTAB = 2
+SHT_DYNSYM = 11
+SHN_UNDEF = 0
+STT_SECTION = 3
+STT_FILE = 4
+
+
+class OracleError(Exception):
+    """A failure that ends the whole command, with a message for the user."""
+
+
+def hex_address(number):
+    return "0x%x" % number
+
+
+# ---------------------------------------------------------------------------
+# ELF symbol table
+
+def read_elf_symbols(path, prefix):
+    """Return [(name, value, size)] of the defined symbols in `path` whose name starts with `prefix`.
+
+    Reads .symtab, or .dynsym when the file has no .symtab. Raises OracleError
+    naming the file and offset when the file is not a readable ELF file.
+    """
+    with open(path, "rb") as elf:
+        ident = elf.read(16)
+        if len(ident) < 16 or ident[:4] != b"\x7fELF":
+            raise OracleError("%s: not an ELF file (no \\x7fELF magic at offset 0)" % path)
+        if ident[4] not in (1, 2) or ident[5] not in (1, 2):
+            raise OracleError("%s: unsupported ELF class %d or data encoding %d at offset 4"
+                              % (path, ident[4], ident[5]))
+        is64 = ident[4] == 2
+        order = "<" if ident[5] == 1 else ">"
+        sections = _read_section_headers(elf, path, is64, order)
+
+        tables = [s for s in sections if s[0] == SHT_SYMTAB]
+        if not tables:
+            tables = [s for s in sections if s[0] == SHT_DYNSYM]
+        symbols = []
+        for _, offset, size, link, entsize in tables:
+            if link >= len(sections):
+                raise OracleError("%s: symbol table at offset %#x links to missing string table %d"
+                                  % (path, offset, link))
+            strings = _read_at(elf, path, sections[link][1], sections[link][2])
+            data = _read_at(elf, path, offset, size)
+            symbols.extend(_parse_symbols(data, strings, is64, order, entsize, prefix))
+    return symbols
+
+
+def _read_at(elf, path, offset, size):
+    elf.seek(offset)
+    data = elf.read(size)
+    if len(data) != size:
+        raise OracleError("%s: file ends before offset %#x + %d bytes" % (path, offset, size))
+    return data
+
+
+def _read_section_headers(elf, path, is64, order):
+    """Return [(type, offset, size, link, entsize)] for every section header."""
+    if is64:
+        header = _read_at(elf, path, 0x28, 0x40 - 0x28)
+        shoff, = struct.unpack(order + "Q", header[0:8])
+        shentsize, shnum = struct.unpack(order + "HH", header[0x3A - 0x28:0x3E - 0x28])
+        layout = order + "IIQQQQIIQQ"
+    else:
+        header = _read_at(elf, path, 0x20, 0x34 - 0x20)
+        shoff, = struct.unpack(order + "I", header[0:4])
+        shentsize, shnum = struct.unpack(order + "HH", header[0x2E - 0x20:0x32 - 0x20])
+        layout = order + "IIIIIIIIII"
+    if shoff == 0:
+        return []
+    if shentsize < struct.calcsize(layout):
+        raise OracleError("%s: section header size %d is too small" % (path, shentsize))
+
+    def section_at(index):
+        raw = _read_at(elf, path, shoff + index * shentsize, struct.calcsize(layout))
+        _, kind, _, _, offset, size, link, _, _, entsize = struct.unpack(layout, raw)
+        return kind, offset, size, link, entsize
+
+    # With 0xff00 or more sections, e_shnum is 0 and section 0's sh_size contains the count.
+    if shnum == 0:
+        shnum = section_at(0)[2]
+    return [section_at(i) for i in range(shnum)]
+
+
+def _parse_symbols(data, strings, is64, order, entsize, prefix):
+    layout = order + ("IBBHQQ" if is64 else "IIIBBH")
+    if entsize < struct.calcsize(layout):
+        entsize = struct.calcsize(layout)
+    prefix_bytes = prefix.encode()
+    found = []
+    for offset in range(0, len(data) - entsize + 1, entsize):
+        fields = struct.unpack_from(layout, data, offset)
+        if is64:
+            name_offset, info, _, shndx, value, size = fields
+        else:
+            name_offset, value, size, info, _, shndx = fields
+        if shndx == SHN_UNDEF or (info & 0xF) in (STT_SECTION, STT_FILE):
+            continue
+        if not strings.startswith(prefix_bytes, name_offset):
+            continue
+        end = strings.find(b"\0", name_offset)
+        name = strings[name_offset:end if end >= 0 else len(strings)].decode("ascii", "replace")
+        found.append((name, value, size))
+    return found
+
+
+def program_files():
+    """Return the main program file and its separate debug file, if gdb loaded one."""
+    main = gdb.current_progspace().filename
+    if not main:
+        raise OracleError("no program file loaded: pass the kernel file to gdb")
+    files = [main]
+    for objfile in gdb.objfiles():
+        if objfile.owner is not None and objfile.owner.filename == main:
+            files.append(objfile.filename)
+    return files
+
+
+# ---------------------------------------------------------------------------
+# Target access
+
+class Target:
+    """Memory and symbol access through gdb, with the pointer width of the program."""
+
+    def __init__(self):
+        self.inferior = gdb.selected_inferior()
+        self.pointer_size = gdb.lookup_type("void").pointer().sizeof
+        self.address_mask = (1 << (8 * self.pointer_size)) - 1
+        self.warnings = []
+
+    def read(self, address, size):
+        """Return `size` bytes at `address`. Raises gdb.MemoryError when unreadable."""
+        if size == 0:
+            return b""
+        return bytes(self.inferior.read_memory(address, size))
+
+    def load(self, address, type_):
+        """Read an object of `type_` at `address` once. Returns (gdb.Value, raw bytes)."""
+        raw = self.read(address, type_.sizeof)
+        return gdb.Value(raw, type_), raw
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+
+def lookup_variable(name):
+    """Return the gdb.Symbol of global or static variable `name`, or None."""
+    symbol = gdb.lookup_global_symbol(name, gdb.SYMBOL_VAR_DOMAIN)
+    if symbol is None:
+        symbol = gdb.lookup_static_symbol(name, gdb.SYMBOL_VAR_DOMAIN)
+    if symbol is None or not symbol.is_variable:
+        return None
+    return symbol
+
+
+def symbol_address(symbol):
+    return int(symbol.value().address)
+
+
+def address_of(expression):
+    """Return the address of a symbol that may lack debug information, or None."""
+    try:
+        return int(gdb.parse_and_eval("&%s" % expression)) & ((1 << 64) - 1)
+    except gdb.error:
+        return None
+
+
+def require_variable(name):
+    symbol = lookup_variable(name)
+    if symbol is None:
+        raise OracleError("symbol %s not found with debug information in %s: "
+                          "load a kernel built with -g (or its kernel.debug)"
+                          % (name, gdb.current_progspace().filename))
+    return symbol
+
+
+def list_walk(target, first, next_of, list_name):
+    """Yield the non-NULL addresses of a linked list, at most MAX_LIST_ITEMS, stopping on a cycle."""
+    seen = set()
+    address = first
+    while address != 0:
+        if address in seen:
+            target.warn("%s: cycle at %s, walk stopped" % (list_name, hex_address(address)))
+            return
+        if len(seen) >= MAX_LIST_ITEMS:
+            target.warn("%s: more than %d items, walk stopped" % (list_name, MAX_LIST_ITEMS))
+            return
+        seen.add(address)
+        yield address
+        try:
+            address = next_of(address)
+        except gdb.MemoryError as error:
+            target.warn("%s: next pointer of %s unreadable: %s" % (list_name, hex_address(address), error))
+            return
+
+
+# ---------------------------------------------------------------------------
+# Typed value encoding
+
+def encode_value(value, type_, raw, offset):
+    """Encode gdb.Value `value` of `type_` as JSON data, following README.md.
+
+    `raw` contains the bytes the value was built from and `offset` is the value's
+    position in it. Char arrays are taken from `raw`, because indexing a large
+    array element by element through gdb is slow.
+    """
+    type_ = type_.strip_typedefs().unqualified()
+    code = type_.code
+    if code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION):
+        return encode_members(value, type_, raw, offset)
+    if code == gdb.TYPE_CODE_ARRAY:
+        return encode_array(value, type_, raw, offset)
+    if code in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_CHAR):
+        return int(value)
+    if code == gdb.TYPE_CODE_BOOL:
+        return int(value) != 0
+    if code == gdb.TYPE_CODE_ENUM:
+        number = int(value)
+        names = [f.name for f in type_.fields() if f.enumval == number]
+        return {"name": names[0] if names else None, "value": number}
+    if code == gdb.TYPE_CODE_PTR:
+        return hex_address(int(value))
+    if code == gdb.TYPE_CODE_FLT:
+        return float(value)
+    raise OracleError("no JSON encoding for gdb type code %d (type %s)" % (code, type_))
+
+
+def encode_members(value, type_, raw, offset):
+    members = {}
+    for field in type_.fields():
+        member_offset = offset + field.bitpos // 8
+        if field.name is None:
+            # An anonymous struct or union contributes its members; any other
+            # unnamed member is bitfield padding and has no value.
+            inner = field.type.strip_typedefs().unqualified()
+            if inner.code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION):
+                members.update(encode_members(value[field], inner, raw, member_offset))
+            continue
+        members[field.name] = encode_value(value[field], field.type, raw, member_offset)
+    return members
+
+
+def array_length(type_):
+    low, high = type_.range()
+    return max(0, high - low + 1), low
+
+
+def encode_array(value, type_, raw, offset):
+    count, low = array_length(type_)
+    element = type_.target()
+    plain = element.strip_typedefs().unqualified()
+    if plain.code in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_CHAR) and plain.name in CHAR_TYPE_NAMES:
+        text = char_array_text(raw[offset:offset + count])
+        if text is not None:
+            return text
+    return [encode_value(value[low + i], element, raw, offset + i * element.sizeof)
+            for i in range(count)]
+
+
+def char_array_text(data):
+    """Return the C string in `data` when it is printable ASCII followed only by NULs, else None."""
+    end = data.find(b"\0")
+    text, rest = (data, b"") if end < 0 else (data[:end], data[end:])
+    if any(byte < 0x20 or byte > 0x7E for byte in text) or rest.count(0) != len(rest):
+        return None
+    return text.decode("ascii")
+
+
+def c_string(data):
+    """Decode the bytes before the first NUL as UTF-8, replacing invalid bytes with U+FFFD."""
+    end = data.find(b"\0")
+    return (data if end < 0 else data[:end]).decode("utf-8", "replace")
+
+
+# ---------------------------------------------------------------------------
+# Oracle sections
+
+def kernel_section(target):
+    symbol = lookup_variable("version")
+    if symbol is None:
+        target.warn("version: symbol not found")
+        return {"version": None}
+    type_ = symbol.type.strip_typedefs()
+    if type_.code == gdb.TYPE_CODE_ARRAY:
+        data = target.read(symbol_address(symbol), type_.sizeof)
+        return {"version": c_string(data)}
+    return {"version": symbol.value().string(errors="replace")}
+
+
+GLOBALS = (("hz", False), ("dumptid", False), ("KPML4phys", True), ("kernphys", True))
+
+
+def globals_section(target):
+    result = {}
+    for name, as_address in GLOBALS:
+        symbol = lookup_variable(name)
+        if symbol is None:
+            continue
+        value, _ = target.load(symbol_address(symbol), symbol.type)
+        number = int(value)
+        result[name] = hex_address(number) if as_address else number
+    return result
+
+
+class VnetSymbol:
+    """A vnet_entry_ variable: its ELF name, link address and gdb symbol (None without debug info)."""
+
+    def __init__(self, name, address, elf_size, symbol):
+        self.name = name
+        self.address = address
+        self.elf_size = elf_size
+        self.symbol = symbol
+
+
+def find_vnet_symbols(target, set_start):
+    """Return the vnet_entry_ variables of the program, sorted by name, then address."""
+    elf_symbols = set()
+    start_symbols = set()
+    for path in program_files():
+        for name, value, size in read_elf_symbols(path, VNET_SYMBOL_PREFIX):
+            elf_symbols.add((name, value, size))
+        for name, value, _ in read_elf_symbols(path, "__start_set_vnet"):
+            if name == "__start_set_vnet":
+                start_symbols.add(value)
+    if not elf_symbols:
+        raise OracleError("no %s symbols in the ELF symbol table of %s"
+                          % (VNET_SYMBOL_PREFIX, ", ".join(program_files())))
+
+    # A position-independent program runs at a load bias from its ELF addresses.
+    bias = 0
+    if len(start_symbols) == 1:
+        bias = set_start - start_symbols.pop()
+
+    variables = []
+    for name, value, size in sorted(elf_symbols):
+        address = (value + bias) & target.address_mask
+        symbol = match_debug_symbol(name, address)
+        if symbol is None:
+            target.warn("%s at %s: no debug information, value not decoded"
+                        % (name, hex_address(address)))
+        elif size != 0 and symbol.type.sizeof != size:
+            target.warn("%s at %s: ELF size %d differs from the type's size %d"
+                        % (name, hex_address(address), size, symbol.type.sizeof))
+        variables.append(VnetSymbol(name, address, size, symbol))
+    variables.sort(key=lambda v: (v.name, v.address))
+    return variables
+
+
+def match_debug_symbol(name, address):
+    """Return the gdb.Symbol for `name` at `address`: static symbols may repeat across files."""
+    candidates = list(gdb.lookup_static_symbols(name, gdb.SYMBOL_VAR_DOMAIN))
+    symbol = gdb.lookup_global_symbol(name, gdb.SYMBOL_VAR_DOMAIN)
+    if symbol is not None:
+        candidates.append(symbol)
+    for candidate in candidates:
+        if candidate.is_variable and symbol_address(candidate) == address:
+            return candidate
+    return None
+
+
+def variable_record(target, variable, address):
+    """Read one variable at `address` and return its JSON record."""
+    symbol = variable.symbol
+    type_ = symbol.type if symbol is not None else None
+    size = type_.sizeof if type_ is not None else variable.elf_size
+    record = {
+        "name": variable.name[len(VNET_SYMBOL_PREFIX):],
+        "symbol": variable.name,
+        "address": hex_address(address),
+        "size": size,
+        "type": str(type_) if type_ is not None else None,
+        "bytes": None,
+        "value": None,
+    }
+    try:
+        raw = target.read(address, size)
+    except gdb.MemoryError as error:
+        record["error"] = "read of %d bytes at %s failed: %s" % (size, hex_address(address), error)
+        return record
+    record["bytes"] = raw.hex()
+    if type_ is not None:
+        record["value"] = encode_value(gdb.Value(raw, type_), type_, raw, 0)
+    return record
+
+
+def jail_record(target, prison_type, address):
+    prison, raw = target.load(address, prison_type)
+    name_field = field_named(prison_type, "pr_name")
+    name_offset = name_field.bitpos // 8
+    flags = int(prison["pr_flags"])
+    parent = int(prison["pr_parent"])
+    parent_jid = None
+    if parent != 0:
+        try:
+            parent_value, _ = target.load(parent, prison_type)
+            parent_jid = int(parent_value["pr_id"])
+        except gdb.MemoryError as error:
+            target.warn("jail at %s: parent %s unreadable: %s"
+                        % (hex_address(address), hex_address(parent), error))
+    return {
+        "address": hex_address(address),
+        "jid": int(prison["pr_id"]),
+        "name": c_string(raw[name_offset:name_offset + name_field.type.sizeof]),
+        "flags": flags,
+        "parent_jid": parent_jid,
+        "vnet": hex_address(int(prison["pr_vnet"])),
+        "vnet_owner": (flags & PR_VNET) != 0,
+    }
+
+
+def field_named(type_, name):
+    for field in type_.strip_typedefs().fields():
+        if field.name == name:
+            return field
+    raise OracleError("%s has no member %s in the debug information" % (type_, name))
+
+
+def jails_section(target):
+    prison0 = require_variable("prison0")
+    prison_type = prison0.type.strip_typedefs()
+    prison0_address = symbol_address(prison0)
+    jails = [jail_record(target, prison_type, prison0_address)]
+    # prison0 is the root of the jail tree, whatever its pr_parent contains.
+    jails[0]["parent_jid"] = None
+
+    allprison = require_variable("allprison")
+    head, _ = target.load(symbol_address(allprison), allprison.type)
+    link = field_named(prison_type, "pr_list")
+
+    def next_prison(address):
+        entry, _ = target.load(address + link.bitpos // 8, link.type)
+        return int(entry["tqe_next"])
+
+    for address in list_walk(target, int(head["tqh_first"]), next_prison, "allprison"):
+        if address == prison0_address:
+            target.warn("allprison contains prison0, listed once")
+            continue
+        try:
+            jails.append(jail_record(target, prison_type, address))
+        except gdb.MemoryError as error:
+            target.warn("jail at %s unreadable: %s" % (hex_address(address), error))
+            break
+    return jails
+
+
+def vnet_record(target, vnet_type, address, vnet0, jails, variables):
+    vnet, _ = target.load(address, vnet_type)
+    members = {f.name for f in vnet_type.fields()}
+
+    def member(name, convert):
+        return convert(vnet[name]) if name in members else None
+
+    data_base = int(vnet["vnet_data_base"]) & target.address_mask
+    if address == vnet0:
+        owners = [jails[0]]
+    else:
+        owners = [j for j in jails[1:] if j["vnet_owner"] and int(j["vnet"], 16) == address]
+    magic = int(vnet["vnet_magic_n"])
+    if magic != VNET_MAGIC_N:
+        target.warn("vnet at %s: magic %s, expected %s"
+                    % (hex_address(address), hex_address(magic), hex_address(VNET_MAGIC_N)))
+    return {
+        "address": hex_address(address),
+        "vnet0": address == vnet0,
+        "magic": hex_address(magic),
+        "ifcnt": int(vnet["vnet_ifcnt"]),
+        "sockcnt": int(vnet["vnet_sockcnt"]),
+        "state": member("vnet_state", int),
+        "shutdown": member("vnet_shutdown", lambda v: int(v) != 0),
+        "data_mem": hex_address(int(vnet["vnet_data_mem"])),
+        "data_base": hex_address(data_base),
+        "jails": [{"jid": j["jid"], "name": j["name"]} for j in owners],
+        "variables": [variable_record(target, v, (data_base + v.address) & target.address_mask)
+                      for v in variables],
+    }
+
+
+def vnets_section(target, jails, variables):
+    head_symbol = require_variable("vnet_head")
+    vnet0_symbol = require_variable("vnet0")
+    vnet0 = int(target.load(symbol_address(vnet0_symbol), vnet0_symbol.type)[0])
+    head, _ = target.load(symbol_address(head_symbol), head_symbol.type)
+    first = head["lh_first"]
+    vnet_type = first.type.strip_typedefs().target().strip_typedefs()
+    link = field_named(vnet_type, "vnet_le")
+
+    def next_vnet(address):
+        entry, _ = target.load(address + link.bitpos // 8, link.type)
+        return int(entry["le_next"])
+
+    vnets = []
+    for address in list_walk(target, int(first), next_vnet, "vnet_head"):
+        try:
+            vnets.append(vnet_record(target, vnet_type, address, vnet0, jails, variables))
+        except gdb.MemoryError as error:
+            target.warn("vnet at %s unreadable: %s" % (hex_address(address), error))
+            break
+    return vnets
+
+
+def build_oracle():
+    target = Target()
+    start = address_of("__start_set_vnet")
+    stop = address_of("__stop_set_vnet")
+    if start is None or stop is None:
+        raise OracleError("__start_set_vnet or __stop_set_vnet not found in %s: "
+                          "the program has no set_vnet section (not a VIMAGE kernel?)"
+                          % gdb.current_progspace().filename)
+
+    variables = find_vnet_symbols(target, start)
+    for variable in variables:
+        if not start <= variable.address < stop:
+            target.warn("%s at %s lies outside set_vnet [%s, %s)"
+                        % (variable.name, hex_address(variable.address),
+                           hex_address(start), hex_address(stop)))
+
+    jails = jails_section(target)
+    result = {
+        "kernel": kernel_section(target),
+        "globals": globals_section(target),
+        "vnet_set": {"start": hex_address(start), "stop": hex_address(stop)},
+        "jails": jails,
+        "vnets": vnets_section(target, jails, variables),
+        "templates": [variable_record(target, v, v.address) for v in variables],
+    }
+    result["warnings"] = target.warnings
+    return result
+
+
+class VnetOracleCommand(gdb.Command):
+    """Write the VNET and jail state of the stopped target as JSON to FILE.
+
+Usage: vnet-oracle FILE"""
+
+    def __init__(self):
+        super().__init__("vnet-oracle", gdb.COMMAND_DATA)
+
+    def invoke(self, argument, from_tty):
+        arguments = gdb.string_to_argv(argument)
+        if len(arguments) != 1:
+            raise gdb.GdbError("usage: vnet-oracle FILE")
+        path = arguments[0]
+        try:
+            result = build_oracle()
+        except OracleError as error:
+            raise gdb.GdbError("vnet-oracle: %s" % error)
+
+        temporary = path + ".tmp"
+        with open(temporary, "w", encoding="utf-8") as out:
+            json.dump(result, out, indent=1)
+            out.write("\n")
+        os.replace(temporary, path)
+        gdb.write("vnet-oracle: wrote %d jails, %d vnets, %d variables to %s (%d warnings)\n"
+                  % (len(result["jails"]), len(result["vnets"]), len(result["templates"]),
+                     path, len(result["warnings"])))
+        for warning in result["warnings"]:
+            gdb.write("vnet-oracle: warning: %s\n" % warning)
+
+
+VnetOracleCommand()

@@ -21,8 +21,18 @@ run_oracle() {
 	    >"$out.log" 2>&1
 }
 
-for variant in pie no-pie; do
-	gcc -g -O0 -Wall -Werror "-$variant" -o "$work/mock-$variant" \
+# gcc builds as PIE and non-PIE; clang with DWARF 5, like the test kernel.
+for variant in gcc-pie gcc-no-pie clang-dwarf5; do
+	case $variant in
+	gcc-pie) compile="gcc -g -pie" ;;
+	gcc-no-pie) compile="gcc -g -no-pie" ;;
+	clang-dwarf5) compile="clang -gdwarf-5" ;;
+	esac
+	if ! command -v "${compile%% *}" >/dev/null; then
+		echo "skip: mock-$variant (${compile%% *} not installed)"
+		continue
+	fi
+	$compile -O0 -Wall -Werror -o "$work/mock-$variant" \
 	    "$here/mock.c" "$here/mock_other.c"
 	if ! run_oracle "$work/mock-$variant" "$work/$variant.json"; then
 		cat "$work/$variant.json.log"
@@ -35,9 +45,13 @@ done
 
 # A vnet list with a cycle and a vnet with a bad magic: the walk must stop
 # and both must be reported as warnings.
-run_oracle "$work/mock-pie" "$work/broken.json" \
+if ! run_oracle "$work/mock-gcc-pie" "$work/broken.json" \
     -ex 'set var vnet0->vnet_le.le_next = vnet_head.lh_first' \
-    -ex 'set var vnet0->vnet_magic_n = 0xdeadbeef'
+    -ex 'set var vnet0->vnet_magic_n = 0xdeadbeef'; then
+	cat "$work/broken.json.log"
+	echo "FAIL: gdb exited with an error on the broken vnet list" >&2
+	exit 1
+fi
 python3 - "$work/broken.json" <<'PY'
 import json, sys
 data = json.load(open(sys.argv[1]))

@@ -61,6 +61,10 @@ var (
 	ErrNotInDump = errors.New("page not in dump")
 	// ErrUnknownFormat means no supported format was recognised in a file.
 	ErrUnknownFormat = errors.New("unknown dump format")
+	// ErrNoKernelInfo means a dump that holds only physical memory (a full
+	// dump, a QEMU dump or a raw image) was opened without the kernel
+	// symbols in Options.Kernel that locate its page tables.
+	ErrNoKernelInfo = errors.New("kernel symbols needed to find the page tables are missing")
 )
 
 // A FaultError reports an address that could not be read.

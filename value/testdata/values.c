@@ -177,3 +177,14 @@ struct packed_bits packed_val = {.lead = 5, .wide = 0xfedcba9876543210ULL, .trai
 
 /* Sorts after tagged_val, so the test reads it after godwarf zeroed char[4]. */
 char word_after_tagged[4] = "xyz";
+
+/* Declarators whose C spelling is easy to get wrong. */
+int (*ptr_to_arr)[5] = &arr1d;
+const char *const const_ptr_const = "fixed";
+char **ptr_ptr = 0;
+struct point *const volatile cv_ptr = &point_val;
+void (*void_func_ptr)(void) = 0;
+long (*func_ptr_args)(const char *, unsigned long) = 0;
+long unsigned_long_val = -1L;
+unsigned long ulong_val = 18446744073709551615UL;
+unsigned short ushort_val = 65535;

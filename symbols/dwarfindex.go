@@ -1,0 +1,267 @@
+package symbols
+
+import (
+	"debug/dwarf"
+	"fmt"
+	"strings"
+
+	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+)
+
+// A dwarfIndex maps names to the DIEs that define them. It covers the
+// entries directly below each compilation unit, which is where C compilers
+// put global variables and file-scope types, and it is built once, on the
+// first type or variable lookup.
+type dwarfIndex struct {
+	vars  map[string][]varRef
+	types map[string][]typeRef
+}
+
+// A varRef is one DW_TAG_variable DIE for a name.
+type varRef struct {
+	off      dwarf.Offset // the variable's DIE
+	unit     dwarf.Offset // its compilation unit's DIE, for DW_AT_addr_base
+	decl     bool         // only an extern declaration (DW_AT_declaration)
+	external bool         // visible outside its file (DW_AT_external)
+}
+
+// rank orders variable DIEs by preference: a global definition, then a
+// static one, then a declaration.
+func (v varRef) rank() int {
+	switch {
+	case v.decl:
+		return 2
+	case v.external:
+		return 0
+	}
+	return 1
+}
+
+// A typeRef is one named type DIE.
+type typeRef struct {
+	off  dwarf.Offset
+	decl bool // a forward declaration with no members
+}
+
+// dwarfIdx builds the index on first use and returns it.
+func (t *Table) dwarfIdx() (*dwarfIndex, error) {
+	if t.dwarf == nil {
+		return nil, t.dwarfEr
+	}
+	t.indexOnce.Do(func() {
+		t.index, t.indexErr = buildIndex(t.dwarf)
+		if t.indexErr != nil {
+			t.indexErr = fmt.Errorf("index DWARF of %s: %w", t.DebugPath(), t.indexErr)
+		}
+	})
+	return t.index, t.indexErr
+}
+
+func buildIndex(d *dwarf.Data) (*dwarfIndex, error) {
+	idx := &dwarfIndex{vars: make(map[string][]varRef), types: make(map[string][]typeRef)}
+	r := d.Reader()
+	var unit dwarf.Offset
+	for {
+		e, err := r.Next()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			return idx, nil
+		}
+		switch e.Tag {
+		case 0:
+			continue
+		case dwarf.TagCompileUnit, dwarf.TagPartialUnit, dwarf.TagTypeUnit:
+			// Read on into the unit's children.
+			unit = e.Offset
+			continue
+		}
+		if err := idx.add(d, e, unit); err != nil {
+			return nil, err
+		}
+		if e.Children {
+			r.SkipChildren()
+		}
+	}
+}
+
+// add records e if it is a variable or a named type.
+func (idx *dwarfIndex) add(d *dwarf.Data, e *dwarf.Entry, unit dwarf.Offset) error {
+	name, _ := e.Val(dwarf.AttrName).(string)
+	decl, _ := e.Val(dwarf.AttrDeclaration).(bool)
+	switch e.Tag {
+	case dwarf.TagVariable:
+		external, _ := e.Val(dwarf.AttrExternal).(bool)
+		// gcc writes a definition that follows an extern declaration in the
+		// same file as a nameless DIE pointing at the declaration.
+		if spec, ok := e.Val(dwarf.AttrSpecification).(dwarf.Offset); ok {
+			s, err := entryAt(d, spec)
+			if err != nil {
+				return fmt.Errorf("DW_AT_specification of variable DIE %#x: %w", e.Offset, err)
+			}
+			if name == "" {
+				name, _ = s.Val(dwarf.AttrName).(string)
+			}
+			ext, _ := s.Val(dwarf.AttrExternal).(bool)
+			external = external || ext
+		}
+		if name != "" {
+			idx.vars[name] = append(idx.vars[name], varRef{e.Offset, unit, decl, external})
+		}
+	case dwarf.TagStructType:
+		idx.addType("struct", name, e.Offset, decl)
+	case dwarf.TagUnionType:
+		idx.addType("union", name, e.Offset, decl)
+	case dwarf.TagEnumerationType:
+		idx.addType("enum", name, e.Offset, decl)
+	case dwarf.TagTypedef:
+		idx.addType("", name, e.Offset, decl)
+	case dwarf.TagBaseType:
+		idx.addType("", name, e.Offset, decl)
+		if c := canonicalBaseName(name); c != name {
+			idx.addType("", c, e.Offset, decl)
+		}
+	}
+	return nil
+}
+
+func (idx *dwarfIndex) addType(keyword, name string, off dwarf.Offset, decl bool) {
+	if name == "" {
+		return
+	}
+	if keyword != "" {
+		name = keyword + " " + name
+	}
+	idx.types[name] = append(idx.types[name], typeRef{off, decl})
+}
+
+// entryAt reads the single DIE at off.
+func entryAt(d *dwarf.Data, off dwarf.Offset) (*dwarf.Entry, error) {
+	r := d.Reader()
+	r.Seek(off)
+	e, err := r.Next()
+	if err != nil {
+		return nil, err
+	}
+	if e == nil || e.Offset != off {
+		return nil, fmt.Errorf("no DWARF entry starts at offset %#x", off)
+	}
+	return e, nil
+}
+
+// Type returns the DWARF type with this C name: "struct vnet",
+// "union sockaddr_union", "enum vnet_state", a typedef name such as
+// "u_int", or a base type such as "unsigned long" (gcc's spelling "long
+// unsigned int" works too). A complete definition is preferred over a
+// forward declaration; if only declarations exist, the result is a
+// *godwarf.StructType with Incomplete set.
+func (t *Table) Type(name string) (godwarf.Type, error) {
+	idx, err := t.dwarfIdx()
+	if err != nil {
+		return nil, err
+	}
+	key := strings.Join(strings.Fields(name), " ")
+	refs := idx.types[key]
+	if len(refs) == 0 {
+		refs = idx.types[canonicalBaseName(key)]
+	}
+	if len(refs) == 0 {
+		return nil, &LookupError{Kind: "type", Name: name, File: t.DebugPath()}
+	}
+	best := refs[0]
+	for _, r := range refs {
+		if !r.decl {
+			best = r
+			break
+		}
+	}
+	return t.typeAt(best.off)
+}
+
+// VariableType returns the DWARF type of the global or static variable
+// with this name, for example "vnet_entry_ifnet" or "hz". A global
+// definition is preferred over a static one and both over an extern
+// declaration. When static variables of several files share the name, use
+// [Table.VariableTypeAt].
+func (t *Table) VariableType(name string) (godwarf.Type, error) {
+	refs, err := t.variableRefs(name)
+	if err != nil {
+		return nil, err
+	}
+	best := refs[0]
+	for _, r := range refs[1:] {
+		if r.rank() < best.rank() {
+			best = r
+		}
+	}
+	return t.variableType(best)
+}
+
+// VariableTypeAt returns the type of the variable with this name whose
+// DW_AT_location is the link address addr, as found in the symbol table.
+// It tells apart static variables of different files that share a name.
+// If the name has only one definition, that definition's type is returned
+// without comparing addresses.
+func (t *Table) VariableTypeAt(name string, addr uint64) (godwarf.Type, error) {
+	refs, err := t.variableRefs(name)
+	if err != nil {
+		return nil, err
+	}
+	var defs []varRef
+	for _, r := range refs {
+		if !r.decl {
+			defs = append(defs, r)
+		}
+	}
+	if len(defs) == 1 {
+		return t.variableType(defs[0])
+	}
+	for _, r := range defs {
+		if a, ok := t.variableAddr(r); ok && a == addr {
+			return t.variableType(r)
+		}
+	}
+	if len(defs) == 0 {
+		return t.VariableType(name)
+	}
+	return nil, fmt.Errorf("none of the %d DWARF definitions of variable %q in %s is at %#x: "+
+		"check that the debug file belongs to this kernel", len(defs), name, t.DebugPath(), addr)
+}
+
+func (t *Table) variableRefs(name string) ([]varRef, error) {
+	idx, err := t.dwarfIdx()
+	if err != nil {
+		return nil, err
+	}
+	refs := idx.vars[name]
+	if len(refs) == 0 {
+		return nil, &LookupError{Kind: "variable", Name: name, File: t.DebugPath()}
+	}
+	return refs, nil
+}
+
+// variableType builds the type named by the variable DIE's DW_AT_type, or by
+// its declaration's when the definition has none.
+func (t *Table) variableType(v varRef) (godwarf.Type, error) {
+	e, err := entryAt(t.dwarf, v.off)
+	if err != nil {
+		return nil, fmt.Errorf("read variable DIE in %s: %w", t.DebugPath(), err)
+	}
+	if _, ok := e.Val(dwarf.AttrType).(dwarf.Offset); !ok {
+		if spec, ok := e.Val(dwarf.AttrSpecification).(dwarf.Offset); ok {
+			if e, err = entryAt(t.dwarf, spec); err != nil {
+				return nil, fmt.Errorf("read variable DIE in %s: %w", t.DebugPath(), err)
+			}
+		}
+	}
+	switch off := e.Val(dwarf.AttrType).(type) {
+	case dwarf.Offset:
+		return t.typeAt(off)
+	case nil:
+		return &godwarf.VoidType{CommonType: godwarf.CommonType{Name: "void"}}, nil
+	default:
+		return nil, fmt.Errorf("variable DIE %#x in %s: DW_AT_type refers to a type unit, "+
+			"which is not supported", v.off, t.DebugPath())
+	}
+}

@@ -1,0 +1,638 @@
+@ptype struct flags
+/* offset      |    size */  type = struct flags {
+/*      0: 0   |       4 */    unsigned int a : 3;
+/*      0: 3   |       4 */    unsigned int b : 7;
+/*      1: 2   |       4 */    int c : 5;
+/*      1: 7   |       4 */    unsigned int d : 17;
+/*      4: 0   |       1 */    unsigned char e : 4;
+/*      4: 4   |       8 */    unsigned long long f : 40;
+/* XXX  4-bit hole       */
+/* XXX  2-byte hole      */
+/*     12      |       4 */    int g;
+/*     16: 0   |       2 */    short h : 9;
+/* XXX  7-bit hole       */
+/* XXX  2-byte hole      */
+/*     20: 0   |       4 */    unsigned int i : 1;
+/*     20: 1   |       1 */    signed char j : 3;
+/* XXX  4-bit padding    */
+/* XXX  3-byte padding   */
+
+                               /* total size (bytes):   24 */
+                             }
+@sizeof struct flags
+$1 = 24
+@ptype union word
+/* offset      |    size */  type = union word {
+/*                     4 */    unsigned int w;
+/*                     4 */    unsigned char bytes[4];
+/*                     4 */    struct {
+/*      0: 0   |       4 */        unsigned int lo : 12;
+/*      1: 4   |       4 */        unsigned int hi : 20;
+
+                                   /* total size (bytes):    4 */
+                               } parts;
+
+                               /* total size (bytes):    4 */
+                             }
+@sizeof union word
+$2 = 4
+@ptype enum color
+type = enum color {RED, GREEN = 5, BLUE = -2}
+@sizeof enum color
+$3 = 4
+@ptype enum big
+type = enum big {BIG_ONE = 1, BIG_TOP = 2147483648}
+@sizeof enum big
+$4 = 4
+@ptype struct packet
+/* offset      |    size */  type = struct packet {
+/*      0      |       4 */    int kind;
+/*      4      |       4 */    union {
+/*                     4 */        struct {
+/*      4      |       2 */            unsigned short sport;
+/*      6      |       2 */            unsigned short dport;
+
+                                       /* total size (bytes):    4 */
+                                   };
+/*                     4 */        unsigned int ports;
+
+                                   /* total size (bytes):    4 */
+                               };
+/*      8      |      12 */    struct {
+/*      8      |       1 */        char tag;
+/* XXX  3-byte hole      */
+/*     12      |       8 */        union {
+/*                     4 */            long lval;
+/*                     8 */            double dval;
+/* XXX  4-byte padding   */
+
+                                       /* total size (bytes):    8 */
+                                   };
+
+                                   /* total size (bytes):   12 */
+                               };
+/*     20      |       0 */    char payload[];
+
+                               /* total size (bytes):   20 */
+                             }
+@sizeof struct packet
+$5 = 20
+@ptype struct listed
+/* offset      |    size */  type = struct listed {
+/*      0      |       8 */    struct {
+/*      0      |       4 */        struct listed *le_next;
+/*      4      |       4 */        struct listed **le_prev;
+
+                                   /* total size (bytes):    8 */
+                               } link;
+/*      8      |       4 */    int value;
+
+                               /* total size (bytes):   12 */
+                             }
+@sizeof struct listed
+$6 = 12
+@ptype struct vnet
+/* offset      |    size */  type = struct vnet {
+/*      0      |       8 */    struct {
+/*      0      |       4 */        struct vnet *le_next;
+/*      4      |       4 */        struct vnet **le_prev;
+
+                                   /* total size (bytes):    8 */
+                               } vnet_le;
+/*      8      |       4 */    u_int vnet_magic_n;
+/*     12      |       4 */    u_int vnet_ifcnt;
+/*     16      |       4 */    u_int vnet_sockcnt;
+/*     20      |       4 */    u_int vnet_state;
+/*     24      |       4 */    void *vnet_data_mem;
+/*     28      |       4 */    uintptr_t vnet_data_base;
+/*     32      |       1 */    bool vnet_shutdown;
+/* XXX  3-byte padding   */
+
+                               /* total size (bytes):   36 */
+                             }
+@sizeof struct vnet
+$7 = 36
+@ptype struct arrays
+/* offset      |    size */  type = struct arrays {
+/*      0      |      16 */    int row[4];
+/*     16      |      60 */    int grid[3][5];
+/*     76      |      16 */    char name[16];
+/*     92      |     300 */    char big[300];
+/*    392      |      16 */    struct listed *ptrs[4];
+/*    408      |       4 */    int (*rowp)[4];
+/*    412      |       0 */    int zero[0];
+
+                               /* total size (bytes):  412 */
+                             }
+@sizeof struct arrays
+$8 = 412
+@ptype struct ops
+/* offset      |    size */  type = struct ops {
+/*      0      |       4 */    void (*op_start)(int);
+/*      4      |       4 */    int (*op_print)(const char *, ...);
+/*      8      |       4 */    handler_t op_handler;
+/*     12      |       4 */    struct vnet *(*op_lookup)(unsigned long, const char *);
+/*     16      |       8 */    int (*op_table[2])(void);
+
+                               /* total size (bytes):   24 */
+                             }
+@sizeof struct ops
+$9 = 24
+@ptype flags_t
+type = struct flags {
+/*      0: 0   |       4 */    unsigned int a : 3;
+/*      0: 3   |       4 */    unsigned int b : 7;
+/*      1: 2   |       4 */    int c : 5;
+/*      1: 7   |       4 */    unsigned int d : 17;
+/*      4: 0   |       1 */    unsigned char e : 4;
+/*      4: 4   |       8 */    unsigned long long f : 40;
+/* XXX  4-bit hole       */
+/* XXX  2-byte hole      */
+/*     12      |       4 */    int g;
+/*     16: 0   |       2 */    short h : 9;
+/* XXX  7-bit hole       */
+/* XXX  2-byte hole      */
+/*     20: 0   |       4 */    unsigned int i : 1;
+/*     20: 1   |       1 */    signed char j : 3;
+/* XXX  4-bit padding    */
+/* XXX  3-byte padding   */
+
+                               /* total size (bytes):   24 */
+                             }
+@sizeof flags_t
+$10 = 24
+@ptype flags_p
+type = struct flags {
+/*      0: 0   |       4 */    unsigned int a : 3;
+/*      0: 3   |       4 */    unsigned int b : 7;
+/*      1: 2   |       4 */    int c : 5;
+/*      1: 7   |       4 */    unsigned int d : 17;
+/*      4: 0   |       1 */    unsigned char e : 4;
+/*      4: 4   |       8 */    unsigned long long f : 40;
+/* XXX  4-bit hole       */
+/* XXX  2-byte hole      */
+/*     12      |       4 */    int g;
+/*     16: 0   |       2 */    short h : 9;
+/* XXX  7-bit hole       */
+/* XXX  2-byte hole      */
+/*     20: 0   |       4 */    unsigned int i : 1;
+/*     20: 1   |       1 */    signed char j : 3;
+/* XXX  4-bit padding    */
+/* XXX  3-byte padding   */
+
+                               /* total size (bytes):   24 */
+                             } *
+@sizeof flags_p
+$11 = 4
+@ptype handler_t
+type = void (*)(int)
+@sizeof handler_t
+$12 = 4
+@ptype printer_t
+type = int (*)(const char *, ...)
+@sizeof printer_t
+$13 = 4
+@ptype stat_t
+type = unsigned int
+@sizeof stat_t
+$14 = 4
+@ptype counter_t
+type = unsigned int
+@sizeof counter_t
+$15 = 4
+@ptype u_int
+type = unsigned int
+@sizeof u_int
+$16 = 4
+@ptype uintptr_t
+type = unsigned long
+@sizeof uintptr_t
+$17 = 4
+@ptype bool
+type = _Bool
+@sizeof bool
+$18 = 1
+@whatis hz
+type = int
+@sizeof hz
+$19 = 4
+@whatis ticks
+type = volatile int
+@sizeof ticks
+$20 = 4
+@whatis version
+type = const char *
+@sizeof version
+$21 = 4
+@whatis fixed_ptr
+type = char * const
+@sizeof fixed_ptr
+$22 = 4
+@whatis fixed_pp
+type = char * const *
+@sizeof fixed_pp
+$23 = 4
+@whatis cvl
+type = const volatile unsigned long
+@sizeof cvl
+$24 = 4
+@whatis stat_total
+type = stat_t
+@sizeof stat_total
+$25 = 4
+@whatis flags_template
+type = flags_t
+@sizeof flags_template
+$26 = 24
+@whatis flags_ptr
+type = flags_p
+@sizeof flags_ptr
+$27 = 4
+@whatis on_tick
+type = handler_t
+@sizeof on_tick
+$28 = 4
+@whatis printer
+type = printer_t
+@sizeof printer
+$29 = 4
+@whatis ops
+type = struct ops
+@sizeof ops
+$30 = 24
+@whatis arrays
+type = struct arrays
+@sizeof arrays
+$31 = 412
+@whatis word
+type = union word
+@sizeof word
+$32 = 4
+@whatis color
+type = enum color
+@sizeof color
+$33 = 4
+@whatis big
+type = enum big
+@sizeof big
+$34 = 4
+@whatis packet
+type = struct packet
+@sizeof packet
+$35 = 20
+@whatis vnet0
+type = struct vnet *
+@sizeof vnet0
+$36 = 4
+@whatis vnet_storage
+type = struct vnet
+@sizeof vnet_storage
+$37 = 36
+@whatis grid_sum
+type = long [2][3][4]
+@sizeof grid_sum
+$38 = 96
+@whatis ratio
+type = double
+@sizeof ratio
+$39 = 8
+@whatis big_value
+type = unsigned long long
+@sizeof big_value
+$40 = 8
+@whatis bss_buf
+type = char [32]
+@sizeof bss_buf
+$41 = 32
+@whatis huge_buf
+type = unsigned char [70000]
+@sizeof huge_buf
+$42 = 70000
+@whatis sval
+type = short
+@sizeof sval
+$43 = 2
+@whatis usval
+type = unsigned short
+@sizeof usval
+$44 = 2
+@whatis scval
+type = signed char
+@sizeof scval
+$45 = 1
+@whatis llval
+type = long long
+@sizeof llval
+$46 = 8
+@whatis shared
+type = int
+@sizeof shared
+$47 = 4
+@whatis flags_init
+type = struct flags
+@sizeof flags_init
+$48 = 24
+@whatis vnet_entry_ifindex
+type = int
+@sizeof vnet_entry_ifindex
+$49 = 4
+@whatis vnet_entry_vflags
+type = struct flags
+@sizeof vnet_entry_vflags
+$50 = 24
+@whatis vnet_entry_vname
+type = char [16]
+@sizeof vnet_entry_vname
+$51 = 16
+@whatis vnet_entry_vlist
+type = struct listed *
+@sizeof vnet_entry_vlist
+$52 = 4
+@whatis vnet_entry_vcount
+type = u_int
+@sizeof vnet_entry_vcount
+$53 = 4
+@whatis vnet_entry_vpacket
+type = struct packet
+@sizeof vnet_entry_vpacket
+$54 = 20
+@typedef flags_t
+type = struct flags
+@typedef flags_p
+type = flags_t *
+@typedef handler_t
+type = void (*)(int)
+@typedef printer_t
+type = int (*)(const char *, ...)
+@typedef stat_t
+type = counter_t
+@typedef counter_t
+type = u_int
+@typedef u_int
+type = unsigned int
+@typedef uintptr_t
+type = unsigned long
+@typedef bool
+type = _Bool
+@whatis arrays.row
+type = int [4]
+@sizeof arrays.row
+$55 = 16
+@whatis arrays.grid
+type = int [3][5]
+@sizeof arrays.grid
+$56 = 60
+@whatis arrays.name
+type = char [16]
+@sizeof arrays.name
+$57 = 16
+@whatis arrays.big
+type = char [300]
+@sizeof arrays.big
+$58 = 300
+@whatis arrays.ptrs
+type = struct listed *[4]
+@sizeof arrays.ptrs
+$59 = 16
+@whatis arrays.rowp
+type = int (*)[4]
+@sizeof arrays.rowp
+$60 = 4
+@whatis arrays.zero
+type = int [0]
+@sizeof arrays.zero
+$61 = 0
+@whatis packet.payload
+type = char []
+@sizeof packet.payload
+$62 = 0
+@whatis packet.sport
+type = unsigned short
+@sizeof packet.sport
+$63 = 2
+@whatis ops.op_start
+type = void (*)(int)
+@sizeof ops.op_start
+$64 = 4
+@whatis ops.op_print
+type = int (*)(const char *, ...)
+@sizeof ops.op_print
+$65 = 4
+@whatis ops.op_handler
+type = handler_t
+@sizeof ops.op_handler
+$66 = 4
+@whatis ops.op_lookup
+type = struct vnet *(*)(unsigned long, const char *)
+@sizeof ops.op_lookup
+$67 = 4
+@whatis ops.op_table
+type = int (*[2])(void)
+@sizeof ops.op_table
+$68 = 8
+@whatis word.parts
+type = struct {...}
+@sizeof word.parts
+$69 = 4
+@whatis word.bytes
+type = unsigned char [4]
+@sizeof word.bytes
+$70 = 4
+@whatis vnet_storage.vnet_le
+type = struct {...}
+@sizeof vnet_storage.vnet_le
+$71 = 8
+@whatis vnet_storage.vnet_data_base
+type = uintptr_t
+@sizeof vnet_storage.vnet_data_base
+$72 = 4
+@whatis flags_init.f
+type = unsigned long long
+@sizeof flags_init.f
+$73 = 8
+@whatis flags_init.j
+type = signed char
+@sizeof flags_init.j
+$74 = 1
+@whatis 'kern2.c'::shared
+type = long
+@sizeof 'kern2.c'::shared
+$75 = 4
+@offset struct packet:kind
+$76 = 0
+@offset struct packet:sport
+$77 = 4
+@offset struct packet:dport
+$78 = 6
+@offset struct packet:ports
+$79 = 4
+@offset struct packet:tag
+$80 = 8
+@offset struct packet:lval
+$81 = 12
+@offset struct packet:dval
+$82 = 12
+@offset struct packet:payload
+$83 = 20
+@offset struct listed:link
+$84 = 0
+@offset struct listed:value
+$85 = 8
+@offset struct vnet:vnet_le
+$86 = 0
+@offset struct vnet:vnet_magic_n
+$87 = 8
+@offset struct vnet:vnet_ifcnt
+$88 = 12
+@offset struct vnet:vnet_sockcnt
+$89 = 16
+@offset struct vnet:vnet_state
+$90 = 20
+@offset struct vnet:vnet_data_mem
+$91 = 24
+@offset struct vnet:vnet_data_base
+$92 = 28
+@offset struct vnet:vnet_shutdown
+$93 = 32
+@offset struct arrays:row
+$94 = 0
+@offset struct arrays:grid
+$95 = 16
+@offset struct arrays:name
+$96 = 76
+@offset struct arrays:big
+$97 = 92
+@offset struct arrays:ptrs
+$98 = 392
+@offset struct arrays:rowp
+$99 = 408
+@offset struct arrays:zero
+$100 = 412
+@offset struct ops:op_start
+$101 = 0
+@offset struct ops:op_print
+$102 = 4
+@offset struct ops:op_handler
+$103 = 8
+@offset struct ops:op_lookup
+$104 = 12
+@offset struct ops:op_table
+$105 = 16
+@offset struct flags:g
+$106 = 12
+@offset union word:w
+$107 = 0
+@offset union word:bytes
+$108 = 0
+@offset union word:parts
+$109 = 0
+@value flags_init.a
+$110 = 5
+@value flags_init.b
+$111 = 100
+@value flags_init.c
+$112 = -3
+@value flags_init.d
+$113 = 109517
+@value flags_init.e
+$114 = 9
+@value flags_init.f
+$115 = 78187493530
+@value flags_init.g
+$116 = -7
+@value flags_init.h
+$117 = -200
+@value flags_init.i
+$118 = 1
+@value flags_init.j
+$119 = -2
+@value vnet_entry_vflags.a
+$120 = 2
+@value vnet_entry_vflags.c
+$121 = -16
+@value vnet_entry_vflags.d
+$122 = 65537
+@value vnet_entry_vflags.h
+$123 = 255
+@value word.parts.lo
+$124 = 3858
+@value word.parts.hi
+$125 = 703710
+@value hz
+$126 = 1000
+@value stat_total
+$127 = 42
+@value color
+$128 = BLUE
+@value big
+$129 = BIG_TOP
+@value ratio
+$130 = 0.5
+@value big_value
+$131 = 1234605616436508552
+@value sval
+$132 = -12
+@value usval
+$133 = 65000
+@value scval
+$134 = -5 '\373'
+@value llval
+$135 = -9
+@value shared
+$136 = 1
+@value vnet_entry_ifindex
+$137 = 3
+@value vnet_entry_vcount
+$138 = 11
+@value word.w
+$139 = 2882400018
+@value (unsigned long)version
+$140 = 3225419988
+@string version
+$141 = 0xc04000d4 "kern 1.0"
+@string vnet_entry_vname
+$142 = "vnet0\000\000\000\000\000\000\000\000\000\000"
+@address &hz
+$143 = 0xc0402160
+@infosymbol &hz
+hz in section .data
+@address (char*)&hz+3
+$144 = 0xc0402163
+@infosymbol (char*)&hz+3
+hz + 3 in section .data
+@address (char*)&hz+4
+$145 = 0xc0402164
+@infosymbol (char*)&hz+4
+version in section .data
+@address &vnet_entry_vflags
+$146 = 0xc04021bc
+@infosymbol &vnet_entry_vflags
+vnet_entry_vflags in section set_vnet
+@address (char*)&vnet_entry_vflags+12
+$147 = 0xc04021c8
+@infosymbol (char*)&vnet_entry_vflags+12
+vnet_entry_vflags + 12 in section set_vnet
+@address (char*)&bss_buf+31
+$148 = 0xc040249b
+@infosymbol (char*)&bss_buf+31
+bss_buf + 31 in section .bss
+@address (char*)&huge_buf+69999
+$149 = 0xc041360b
+@infosymbol (char*)&huge_buf+69999
+huge_buf + 69999 in section .bss
+@address _start
+$150 = 0xc0401110
+@infosymbol _start
+_start in section .text
+@address (char*)_start+5
+$151 = 0xc0401115
+@infosymbol (char*)_start+5
+_start + 5 in section .text
+@address &__start_set_vnet
+$152 = 0xc04021b8
+@infosymbol &__start_set_vnet
+vnet_entry_ifindex in section set_vnet
+@address &__stop_set_vnet
+$153 = 0xc0402200
+@infosymbol &__stop_set_vnet
+ticks in section .bss

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Build one variant of the test kernel into build/<variant>/kernel.
+#
+# Usage: ./build.sh clang-dwarf5 | clang-dwarf4 | gcc-dwarf4 | gcc-dwarf5
+#
+# clang targets FreeBSD 14 directly, so its objects and the linked kernel
+# carry ELF OSABI 9 (FreeBSD). gcc builds for the host target; its kernel
+# gets OSABI 9 patched into e_ident afterwards.
+set -eu
+
+variant=${1:?usage: ./build.sh clang-dwarf5|clang-dwarf4|gcc-dwarf4|gcc-dwarf5}
+cd "$(dirname "$0")"
+
+case $variant in
+clang-dwarf5) cc="clang --target=x86_64-unknown-freebsd14"; dwarf=-gdwarf-5 ;;
+clang-dwarf4) cc="clang --target=x86_64-unknown-freebsd14"; dwarf=-gdwarf-4 ;;
+gcc-dwarf5) cc="gcc -fno-pie"; dwarf=-gdwarf-5 ;;
+gcc-dwarf4) cc="gcc -fno-pie"; dwarf=-gdwarf-4 ;;
+*)
+	echo "build.sh: unknown variant $variant (want clang-dwarf5, clang-dwarf4, gcc-dwarf4 or gcc-dwarf5)" >&2
+	exit 2
+	;;
+esac
+
+cflags="-ffreestanding -fno-builtin -nostdlib -mno-red-zone -mcmodel=kernel
+	-fno-pic -fno-stack-protector -mno-sse -mno-mmx -O1 -g $dwarf
+	-fno-asynchronous-unwind-tables -Wall -Wextra -Werror -Iinclude
+	-DVARIANT=\"$variant\""
+
+out=build/$variant
+mkdir -p "$out"
+objs=""
+for src in locore.S machdep.c pmap.c vm_page.c kern_malloc.c subr_prf.c \
+	libkern.c kern_linker.c vnet.c vnet_vars.c kern_jail.c \
+	minidump_machdep.c kern_dump.c; do
+	obj=$out/${src%.*}.o
+	# shellcheck disable=SC2086 # cc and cflags are word lists
+	$cc $cflags -c "$src" -o "$obj"
+	objs="$objs $obj"
+done
+
+# shellcheck disable=SC2086 # objs is a word list
+ld.lld -T kernel.ld -nostdlib -static -z max-page-size=4096 \
+	--build-id=none -o "$out/kernel" $objs
+
+case $variant in
+gcc-*) printf '\011' | dd of="$out/kernel" bs=1 seek=7 conv=notrunc status=none ;;
+esac
+echo "built $out/kernel"

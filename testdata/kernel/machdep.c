@@ -1,0 +1,113 @@
+/*
+ * Machine-dependent start-up: read the PVH memory map, set up physical
+ * memory, page tables and the message buffer, then build the VNET and jail
+ * state and "panic" so that the dump code writes the crash dumps.
+ */
+#include "kernel.h"
+#include "msgbuf.h"
+#include "pvh.h"
+
+#ifndef VARIANT
+#define	VARIANT	"unknown"
+#endif
+
+/* Identification strings, as in FreeBSD's sys/conf/newvers.sh output. */
+char version[] = "FreeBSD 14.1-RELEASE-p5 vnetinspect-test amd64\n"
+    "    build variant " VARIANT "\n";
+char osrelease[] = "14.1-RELEASE-p5";
+char ostype[] = "FreeBSD";
+int osreldate = 1401000;
+
+int hz = 1000;
+u_int mp_maxid = 0;
+int mp_ncpus = 1;
+lwpid_t dumptid = 100042;
+const char *panicstr;
+int dumping;
+u_long physmem;				/* pages of RAM */
+
+/* Physical address the kernel image was loaded at (KERNSTART's address). */
+vm_paddr_t kernphys = KERNLOAD;
+
+/*
+ * Physical memory ranges [start, end) that a dump may contain, terminated by
+ * a pair whose end is 0.
+ */
+vm_paddr_t dump_avail[PHYS_AVAIL_COUNT];
+
+extern char _end[];
+
+/* Lowest physical page the page allocator hands out: above the KERNBASE map. */
+#define	FIRST_FREE_PA	(4UL * 1024 * 1024)
+
+/*
+ * Copy the RAM ranges of the PVH memory map into dump_avail, rounded inwards
+ * to whole pages. Returns the highest end address.
+ */
+static vm_paddr_t
+read_memmap(const struct hvm_start_info *si)
+{
+	const struct hvm_memmap_table_entry *mm;
+	vm_paddr_t top = 0;
+	u_int n = 0;
+
+	if (si->magic != XEN_HVM_START_MAGIC_VALUE || si->version < 1)
+		halt_forever();
+	mm = phys_to_virt(si->memmap_paddr);
+	for (uint32_t i = 0; i < si->memmap_entries; i++) {
+		vm_paddr_t start = round_page(mm[i].addr);
+		vm_paddr_t end = trunc_page(mm[i].addr + mm[i].size);
+
+		if (mm[i].type != XEN_HVM_MEMMAP_TYPE_RAM || end <= start)
+			continue;
+		if (n + 2 >= nitems(dump_avail) - 2)
+			break;
+		dump_avail[n++] = start;
+		dump_avail[n++] = end;
+		physmem += (end - start) / PAGE_SIZE;
+		if (end > top)
+			top = end;
+	}
+	return (top);
+}
+
+static void
+print_banner(const struct hvm_start_info *si)
+{
+	printf("---<<BOOT>>---\n");
+	printf("Copyright (c) 1992-2024 The FreeBSD Project.\n");
+	printf("%s", version);
+	printf("PVH memory map: %u entries\n", si->memmap_entries);
+	printf("real memory  = %lu (%lu MB)\n", physmem * PAGE_SIZE,
+	    physmem * PAGE_SIZE >> 20);
+	for (u_int i = 0; dump_avail[i + 1] != 0; i += 2)
+		printf("dump_avail[%u] = [0x%lx, 0x%lx)\n", i / 2, dump_avail[i],
+		    dump_avail[i + 1]);
+	printf("KPML4phys = 0x%lx, kernel end %p\n", KPML4phys, (void *)_end);
+}
+
+/* C entry point, called by locore.S with the physical start info address. */
+void
+kernel_init(uint32_t start_info_pa)
+{
+	const struct hvm_start_info *si = phys_to_virt(start_info_pa);
+	vm_paddr_t top, msgbuf_pa;
+
+	top = read_memmap(si);
+	msgbuf_pa = top - MSGBUF_SIZE;
+	vm_page_startup(FIRST_FREE_PA, msgbuf_pa);
+	vm_page_dump_init();
+	pmap_bootstrap();
+
+	msgbuf_setup(msgbuf_pa, MSGBUF_SIZE);
+	for (vm_paddr_t pa = msgbuf_pa; pa < top; pa += PAGE_SIZE)
+		dump_add_page(pa);
+	print_banner(phys_to_virt(start_info_pa));
+
+	linker_init();
+	vnet0_init();
+	jails_init();
+	vnet_template_update();
+
+	panic("vnetinspect test: dumping on purpose");
+}

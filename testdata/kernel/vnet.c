@@ -1,0 +1,50 @@
+/*
+ * Creation of virtual network stacks with FreeBSD's vnet_alloc semantics:
+ * each vnet gets its own copy of the set_vnet template in kernel map memory,
+ * and vnet_data_base is chosen so that adding a variable's template address
+ * yields the address of the vnet's copy.
+ */
+#include "kernel.h"
+#include "vnet.h"
+
+struct vnet_list_head vnet_head;
+struct vnet *vnet0;
+
+/* The vnet the constructors act on; FreeBSD keeps it in curthread->td_vnet. */
+struct vnet *curvnet;
+
+/* Space that kernel modules' virtualized variables are carved from. */
+VNET_DEFINE_STATIC(char, modspace[VNET_MODMIN]) __aligned(sizeof(void *));
+
+/* Number of vnets created so far; vnet0 is 0. */
+static int vnet_ordinal;
+
+/*
+ * Allocate a vnet for the jail pr named owner, run the per-vnet
+ * constructors on it and insert it at the head of vnet_head.
+ */
+struct vnet *
+vnet_alloc(const char *owner, struct prison *pr)
+{
+	struct vnet *vnet;
+
+	vnet = malloc(sizeof(*vnet), CACHE_LINE_SIZE);
+	vnet->vnet_magic_n = VNET_MAGIC_N;
+
+	vnet->vnet_data_mem = kmem_malloc(VNET_SIZE);
+	memcpy(vnet->vnet_data_mem, (void *)VNET_START, VNET_BYTES);
+	vnet->vnet_data_base = (uintptr_t)vnet->vnet_data_mem - VNET_START;
+
+	struct vnet *saved = curvnet;
+	curvnet = vnet;
+	vnet_vars_init(vnet_ordinal, owner, pr);
+	vnet->vnet_state = SI_SUB_VNET_DONE;
+	curvnet = saved;
+
+	LIST_INSERT_HEAD(&vnet_head, vnet, vnet_le);
+	printf("vnet %d for %s: vnet %p, data %p-%p, base 0x%lx\n",
+	    vnet_ordinal, owner, (void *)vnet, vnet->vnet_data_mem,
+	    (char *)vnet->vnet_data_mem + VNET_SIZE, vnet->vnet_data_base);
+	vnet_ordinal++;
+	return (vnet);
+}

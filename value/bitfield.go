@@ -43,6 +43,10 @@ func dwarf2BitfieldLocation(f godwarf.StructField) (byteOff, bitOff, bitSize int
 func (d *decoder) decodeBitfield(st *godwarf.StructType, f *godwarf.StructField, off, rel, size int64, depth int) Field {
 	v := &Value{Kind: Invalid, Type: f.Type, TypeName: typeName(f.Type)}
 	field := Field{Name: f.Name, Value: v, ByteOffset: rel + f.ByteOffset, BitSize: f.BitSize}
+	if !d.spend() {
+		v.Err = d.budgetError(off + f.ByteOffset)
+		return field
+	}
 	base, err := stripTypedefs(f.Type)
 	if err != nil {
 		v.Err = fmt.Errorf("bit-field %s of %s: %w: %v", f.Name, describeType(st), ErrInvalidType, err)

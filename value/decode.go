@@ -23,6 +23,18 @@ var (
 	// ErrInvalidType means the debug information describes an impossible
 	// type: a member outside its struct, a cycle, a missing size.
 	ErrInvalidType = errors.New("invalid type in the debug information")
+	// ErrTooManyValues means the type describes far more members and
+	// elements than its bytes can hold, for example a large array of empty
+	// structs or unions nested in unions, and decoding stopped.
+	ErrTooManyValues = errors.New("too many members and elements for the bytes given")
+)
+
+// Decode stops after valuesPerByte values per byte of input, plus
+// minValueBudget. Each value takes at least one byte except bit-fields (at
+// most 8 per byte), empty structs and the overlapping members of unions.
+const (
+	valuesPerByte  = 16
+	minValueBudget = 4096
 )
 
 type decoder struct {
@@ -31,6 +43,7 @@ type decoder struct {
 	ptrSize int64
 	lim     Limits
 	active  map[godwarf.Type]bool // structs and arrays being decoded, to stop type cycles
+	budget  int                   // values left to decode before ErrTooManyValues
 }
 
 // decode decodes the value of type t that starts off bytes into d.buf.
@@ -41,6 +54,10 @@ func (d *decoder) decode(t godwarf.Type, off int64, depth int) *Value {
 		return v
 	}
 	v.TypeName = typeName(t)
+	if !d.spend() {
+		v.Err = d.budgetError(off)
+		return v
+	}
 	base, err := stripTypedefs(t)
 	if err != nil {
 		v.Err = fmt.Errorf("%s at byte offset %d: %w: %v", v.TypeName, off, ErrInvalidType, err)
@@ -72,6 +89,20 @@ func (d *decoder) decode(t godwarf.Type, off int64, depth int) *Value {
 		d.decodeScalar(v, base, p)
 	}
 	return v
+}
+
+// spend takes one value from the budget and reports whether there was one.
+func (d *decoder) spend() bool {
+	if d.budget <= 0 {
+		return false
+	}
+	d.budget--
+	return true
+}
+
+func (d *decoder) budgetError(off int64) error {
+	limit := valuesPerByte*len(d.buf) + minValueBudget
+	return fmt.Errorf("value at byte offset %d: %w: stopped after %d values from %d bytes", off, ErrTooManyValues, limit, len(d.buf))
 }
 
 // sizeErrorKind classifies a sizeOf failure: types that have no size in C

@@ -59,6 +59,9 @@ func sizeOfChain(t godwarf.Type, ptrSize int64, chain int) (int64, error) {
 		if tt.Incomplete {
 			return 0, fmt.Errorf("%s is only declared, not defined, in the debug information", describeType(t))
 		}
+		if tt.ByteSize == 0 {
+			return 0, nil // GNU C allows empty structs
+		}
 	case *godwarf.FuncType:
 		return 0, fmt.Errorf("function type %s has no size; only pointers to functions can be decoded", describeType(t))
 	case *godwarf.VoidType:

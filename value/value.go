@@ -188,6 +188,7 @@ func Decode(t godwarf.Type, b []byte, order binary.ByteOrder, ptrSize int, lim L
 		ptrSize: int64(ptrSize),
 		lim:     lim.withDefaults(),
 		active:  make(map[godwarf.Type]bool),
+		budget:  valuesPerByte*len(b) + minValueBudget,
 	}
 	return d.decode(t, 0, 0)
 }

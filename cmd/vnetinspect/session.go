@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/vnetinspect/vnetinspect/kvm"
+	"github.com/vnetinspect/vnetinspect/report"
+	"github.com/vnetinspect/vnetinspect/symbols"
+	"github.com/vnetinspect/vnetinspect/value"
+	"github.com/vnetinspect/vnetinspect/vnetwalk"
+)
+
+// A session is an opened kernel and core.
+type session struct {
+	syms *symbols.Table
+	core kvm.Core
+	k    *vnetwalk.Kernel
+	dec  report.Decoder
+}
+
+func (s *session) Close() {
+	if s.core != nil {
+		s.core.Close()
+	}
+	if s.syms != nil {
+		s.syms.Close()
+	}
+}
+
+// openSession opens the kernel and the core named by the global options.
+func openSession(g *globalOptions, stderr io.Writer) (*session, error) {
+	if g.kernel == "" {
+		return nil, usageError{fmt.Errorf("no kernel given: name it with -N, e.g. -N /boot/kernel/kernel")}
+	}
+	if g.core == "" {
+		return nil, usageError{fmt.Errorf("no core given: name one with -M, e.g. -M /var/crash/vmcore.0 (live memory is not supported yet)")}
+	}
+	syms, err := symbols.Open(g.kernel, g.debugFile)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{syms: syms}
+	opts := kvm.Options{Kernel: kernelInfo(syms), CacheDir: g.cacheDir}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		opts.Progress = progressPrinter(stderr)
+	}
+	core, err := kvm.Open(g.core, opts)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.core = core
+	s.k = vnetwalk.New(syms, core.Virtual())
+	s.dec = report.Decoder{Syms: syms, Limits: value.DefaultLimits()}
+	return s, nil
+}
+
+// kernelInfo collects what physical-only memory sources need from the kernel.
+func kernelInfo(syms *symbols.Table) kvm.KernelInfo {
+	ki := kvm.KernelInfo{Arch: syms.Arch()}
+	if s, ok := syms.Lookup("kernbase"); ok {
+		ki.KernBase = s.Addr
+	}
+	if s, ok := syms.Lookup("KPML4phys"); ok {
+		ki.KPML4physAddr = s.Addr
+	}
+	if s, ok := syms.Lookup("kernphys"); ok {
+		ki.KernPhysAddr = s.Addr
+	}
+	// The start of .text identifies the kernel in a raw memory image.
+	for _, sec := range syms.Sections() {
+		if sec.Name != ".text" || sec.Size == 0 {
+			continue
+		}
+		n := min(sec.Size, 16<<10)
+		b := make([]byte, n)
+		if m, err := syms.ReadImage(b, sec.Addr); err == nil && uint64(m) == n {
+			ki.Text = append(ki.Text, kvm.Segment{Addr: kvm.Addr(sec.Addr), Data: b})
+		}
+	}
+	return ki
+}
+
+// progressPrinter reports long work on one terminal line.
+func progressPrinter(w io.Writer) func(stage string, done, total int64) {
+	return func(stage string, done, total int64) {
+		if total > 0 {
+			fmt.Fprintf(w, "\r%s: %d of %d MiB (%d%%)", stage, done>>20, total>>20, done*100/total)
+		} else {
+			fmt.Fprintf(w, "\r%s: %d MiB", stage, done>>20)
+		}
+		if total > 0 && done >= total {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// kernelVersion returns the kernel file's version string without its
+// trailing newline.
+func kernelVersion(syms *symbols.Table) string {
+	s, ok := syms.Lookup("version")
+	if !ok || s.Size == 0 || s.Size > 4096 {
+		return ""
+	}
+	b := make([]byte, s.Size)
+	n, _ := syms.ReadImage(b, s.Addr)
+	b = b[:n]
+	if i := strings.IndexByte(string(b), 0); i >= 0 {
+		b = b[:i]
+	}
+	return strings.TrimRight(string(b), "\n")
+}
+
+// header returns the report's kernel and core description.
+func (s *session) header(g *globalOptions) (report.Kernel, report.Core) {
+	return report.Kernel{Path: g.kernel, Version: kernelVersion(s.syms)},
+		report.Core{Path: s.core.Path(), Format: s.core.Format(), Arch: s.core.Arch()}
+}
+
+// checkFormat rejects an unknown --format value.
+func checkFormat(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	return usageError{fmt.Errorf("invalid --format %q: use one of %s", format, strings.Join(allowed, ", "))}
+}

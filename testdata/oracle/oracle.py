@@ -25,6 +25,7 @@ MAX_LIST_ITEMS = 10000
 CHAR_TYPE_NAMES = ("char", "signed char", "unsigned char")
 
 # ELF constants (System V gABI).
+ET_EXEC = 2
 SHT_SYMTAB = 2
 SHT_DYNSYM = 11
 SHN_UNDEF = 0
@@ -130,6 +131,16 @@ def _parse_symbols(data, strings, is64, order, entsize, prefix):
         name = strings[name_offset:end if end >= 0 else len(strings)].decode("ascii", "replace")
         found.append((name, value, size))
     return found
+
+
+def read_elf_type(path):
+    """Return e_type of ELF file `path` (2 is ET_EXEC, 3 is ET_DYN)."""
+    with open(path, "rb") as elf:
+        header = _read_at(elf, path, 0, 18)
+    if header[:4] != b"\x7fELF":
+        raise OracleError("%s: not an ELF file (no \\x7fELF magic at offset 0)" % path)
+    order = "<" if header[5] == 1 else ">"
+    return struct.unpack(order + "H", header[16:18])[0]
 
 
 def program_files():
@@ -357,7 +368,17 @@ def find_vnet_symbols(target, set_start):
     # A position-independent program runs at a load bias from its ELF addresses.
     bias = 0
     if len(start_symbols) == 1:
-        bias = set_start - start_symbols.pop()
+        elf_start = start_symbols.pop()
+        bias = set_start - elf_start
+    main = program_files()[0]
+    if bias != 0 and read_elf_type(main) == ET_EXEC:
+        raise OracleError(
+            "gdb places __start_set_vnet at %s, but the ELF symbol table of %s (an "
+            "ET_EXEC file, which is never relocated) gives %s. gdb read the symbols "
+            "for the wrong architecture: a gdb without FreeBSD OS ABI support reads "
+            "a FreeBSD kernel with 32-bit addresses. Start gdb with "
+            "-iex 'set osabi none' so that the setting applies before the kernel "
+            "file loads" % (hex_address(set_start), main, hex_address(elf_start)))
 
     variables = []
     for name, value, size in sorted(elf_symbols):

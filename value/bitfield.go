@@ -6,42 +6,13 @@ import (
 	"math/big"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+	"github.com/vnetinspect/vnetinspect/symbols"
 )
-
-// bitfieldLocation locates a bit-field member: byteOff is the offset of its
-// first byte in the struct, bitOff counts from the least significant bit of
-// the little-endian storage at byteOff, and bitSize is its width. A
-// negative bitOff means the debug information describes no valid location.
-//
-// TODO: switch to symbols.BitfieldLocation once package symbols provides
-// it. godwarf ignores DW_AT_data_bit_offset (the form gcc writes for DWARF 5),
-// and symbols repairs those members; this local version only reads the
-// DW_AT_bit_offset form that godwarf keeps.
-var bitfieldLocation = dwarf2BitfieldLocation
-
-// dwarf2BitfieldLocation reads the DWARF 2 description of a bit-field, as
-// godwarf stores it: ByteSize bytes of storage at ByteOffset, with BitOffset
-// counting from the most significant bit of that storage. On a little-endian
-// target the field's lowest bit is therefore ByteSize*8-BitOffset-BitSize
-// bits above the storage's lowest bit.
-func dwarf2BitfieldLocation(f godwarf.StructField) (byteOff, bitOff, bitSize int64) {
-	storage := f.ByteSize
-	if storage <= 0 && f.Type != nil {
-		storage = f.Type.Size()
-	}
-	fromLSB := storage*8 - f.BitOffset - f.BitSize
-	if fromLSB < 0 {
-		// The field does not fit its storage: return an offset that the
-		// decoder rejects.
-		return f.ByteOffset, -1, f.BitSize
-	}
-	return f.ByteOffset + fromLSB/8, fromLSB % 8, f.BitSize
-}
 
 // decodeBitfield decodes bit-field member f of st, which starts off bytes
 // into d.buf, rel bytes into the value being listed, and is size bytes long.
 func (d *decoder) decodeBitfield(st *godwarf.StructType, f *godwarf.StructField, off, rel, size int64, depth int) Field {
-	v := &Value{Kind: Invalid, Type: f.Type, TypeName: typeName(f.Type)}
+	v := &Value{Kind: Invalid, Type: f.Type, TypeName: symbols.TypeName(f.Type)}
 	field := Field{Name: f.Name, Value: v, ByteOffset: rel + f.ByteOffset, BitSize: f.BitSize}
 	if !d.spend() {
 		v.Err = d.budgetError(off + f.ByteOffset)
@@ -56,13 +27,13 @@ func (d *decoder) decodeBitfield(st *godwarf.StructType, f *godwarf.StructField,
 	v.Size, _ = sizeOf(f.Type, d.ptrSize)
 
 	if !isLittleEndian(d.order) {
-		// NOTE: the location helper counts bits on little-endian storage
-		// only, and every FreeBSD target this tool reads is little-endian.
+		// NOTE: symbols.BitfieldLocation counts bits on little-endian
+		// storage only, and symbols.Open accepts only little-endian kernels.
 		v.Err = fmt.Errorf("bit-field %s of %s: %w: bit-fields are decoded only for little-endian targets",
 			f.Name, describeType(st), ErrUnsupportedType)
 		return field
 	}
-	byteOff, bitOff, bitSize := bitfieldLocation(*f)
+	byteOff, bitOff, bitSize := symbols.BitfieldLocation(*f)
 	if bitOff < 0 || bitSize <= 0 || bitSize > 8*max(v.Size, 1) {
 		v.Err = fmt.Errorf("bit-field %s of %s: %w: no valid location (byte %d, bit %d, %d bits)",
 			f.Name, describeType(st), ErrInvalidType, byteOff, bitOff, bitSize)
@@ -78,7 +49,7 @@ func (d *decoder) decodeBitfield(st *godwarf.StructType, f *godwarf.StructField,
 			f.Name, describeType(st), ErrInvalidType, bitOff, bitOff+bitSize-1, byteOff, size, st.Kind)
 		return field
 	}
-	p, err := d.bytes(off+byteOff, storage, typeName(st)+"."+f.Name)
+	p, err := d.bytes(off+byteOff, storage, symbols.TypeName(st)+"."+f.Name)
 	if err != nil {
 		v.Err = err
 		return field

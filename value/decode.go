@@ -9,6 +9,7 @@ import (
 	"math/big"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+	"github.com/vnetinspect/vnetinspect/symbols"
 )
 
 // Sentinel errors wrapped by [Value.Err]; test them with errors.Is.
@@ -53,7 +54,7 @@ func (d *decoder) decode(t godwarf.Type, off int64, depth int) *Value {
 		v.Err = fmt.Errorf("value at byte offset %d: %w: type is missing (nil)", off, ErrInvalidType)
 		return v
 	}
-	v.TypeName = typeName(t)
+	v.TypeName = symbols.TypeName(t)
 	if !d.spend() {
 		v.Err = d.budgetError(off)
 		return v
@@ -220,7 +221,7 @@ func (d *decoder) appendMembers(v *Value, st *godwarf.StructType, off, rel, size
 func (d *decoder) decodeMember(st *godwarf.StructType, f *godwarf.StructField, off, size int64, depth int) *Value {
 	memberSize, err := sizeOf(f.Type, d.ptrSize)
 	if err == nil && (f.ByteOffset < 0 || f.ByteOffset > size-memberSize) {
-		v := &Value{Kind: Invalid, Type: f.Type, TypeName: typeName(f.Type), Size: memberSize}
+		v := &Value{Kind: Invalid, Type: f.Type, TypeName: symbols.TypeName(f.Type), Size: memberSize}
 		v.Err = fmt.Errorf("member %s of %s: %w: %d bytes at offset %d do not fit in the %d bytes of the %s",
 			f.Name, describeType(st), ErrInvalidType, memberSize, f.ByteOffset, size, st.Kind)
 		return v
@@ -245,7 +246,7 @@ func (d *decoder) appendAnonymous(v *Value, st *godwarf.StructType, f *godwarf.S
 	}
 	innerSize, err := sizeOf(inner, d.ptrSize)
 	if err != nil || f.ByteOffset < 0 || f.ByteOffset > size-innerSize {
-		bad := &Value{Kind: Invalid, Type: f.Type, TypeName: typeName(f.Type)}
+		bad := &Value{Kind: Invalid, Type: f.Type, TypeName: symbols.TypeName(f.Type)}
 		bad.Err = fmt.Errorf("anonymous %s member of %s at offset %d: %w: it does not fit in the %d bytes of the %s",
 			inner.Kind, describeType(st), f.ByteOffset, ErrInvalidType, size, st.Kind)
 		v.Fields = append(v.Fields, Field{Name: "", Value: bad, ByteOffset: rel + f.ByteOffset})

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+	"github.com/vnetinspect/vnetinspect/symbols"
 )
 
 // maxTypeChain is the longest chain of typedefs, qualifiers and array
@@ -138,7 +139,7 @@ func describeType(t godwarf.Type) string {
 	if t == nil {
 		return "<nil type>"
 	}
-	name := typeName(t)
+	name := symbols.TypeName(t)
 	if name == "" {
 		return t.String()
 	}

@@ -56,10 +56,10 @@ func member(name string, t godwarf.Type, off int64) *godwarf.StructField {
 	return &godwarf.StructField{Name: name, Type: t, ByteOffset: off, ByteSize: t.Size()}
 }
 
-// bitMember describes a bit-field the DWARF 2 way: BitOffset counts from
-// the most significant bit of the storage unit of storage bytes at off.
-func bitMember(name string, t godwarf.Type, off, storage, bitOffset, bitSize int64) *godwarf.StructField {
-	return &godwarf.StructField{Name: name, Type: t, ByteOffset: off, ByteSize: storage, BitOffset: bitOffset, BitSize: bitSize}
+// bitMember describes a bit-field as package symbols stores it: its lowest
+// bit is bit bitOffset (0 = least significant) of the byte at off.
+func bitMember(name string, t godwarf.Type, off, bitOffset, bitSize int64) *godwarf.StructField {
+	return &godwarf.StructField{Name: name, Type: t, ByteOffset: off, ByteSize: t.Size(), BitOffset: bitOffset, BitSize: bitSize}
 }
 
 func enumOf(name string, size int64, values map[string]int64) *godwarf.EnumType {
@@ -230,9 +230,9 @@ func TestJSONBitfields(t *testing.T) {
 	// struct { unsigned a:3; int s:5; unsigned c:17; } in 4 bytes: a at bits
 	// 0-2, s at 3-7, c at 8-24 of the little-endian word.
 	st := structOf("struct", "bits", 4,
-		bitMember("a", tUint, 0, 4, 29, 3),
-		bitMember("s", tInt, 0, 4, 24, 5),
-		bitMember("c", tUint, 0, 4, 7, 17),
+		bitMember("a", tUint, 0, 0, 3),
+		bitMember("s", tInt, 0, 3, 5),
+		bitMember("c", tUint, 1, 0, 17),
 	)
 	word := uint32(5) | uint32(0b10101)<<3 | uint32(99999)<<8 // s = -11
 	v := decodeLE(st, le32(word))
@@ -344,7 +344,7 @@ func TestDecodeShortBytes(t *testing.T) {
 	t.Run("nil bytes", func(t *testing.T) {
 		for _, typ := range []godwarf.Type{tInt, ptrTo(tInt), st, arrayOf(tChar, 4), tBool} {
 			if v := decodeLE(typ, nil); !errors.Is(v.Err, ErrMissingBytes) {
-				t.Errorf("%s: Err = %v, want ErrMissingBytes", typeName(typ), v.Err)
+				t.Errorf("%s: Err = %v, want ErrMissingBytes", describeType(typ), v.Err)
 			}
 		}
 	})
@@ -355,7 +355,7 @@ func TestDecodeInvalidTypes(t *testing.T) {
 	loop.Type = loop
 	fn := &godwarf.FuncType{CommonType: common("", 1), ReturnType: tInt}
 	outside := structOf("struct", "bad", 4, member("x", tInt64, 0))
-	badBits := structOf("struct", "badbits", 4, bitMember("f", tUint, 0, 4, 30, 8))
+	badBits := structOf("struct", "badbits", 4, bitMember("f", tUint, 3, 6, 8))
 
 	cases := []struct {
 		name string
@@ -413,7 +413,7 @@ func TestDecodeBigEndian(t *testing.T) {
 	if p.Ptr != 0x80c09ade {
 		t.Errorf("pointer = %#x, want 0x80c09ade", p.Ptr)
 	}
-	st := structOf("struct", "bits", 4, bitMember("a", tUint, 0, 4, 0, 3))
+	st := structOf("struct", "bits", 4, bitMember("a", tUint, 0, 0, 3))
 	if v := Decode(st, make([]byte, 4), be, 8, DefaultLimits()); !errors.Is(v.Fields[0].Value.Err, ErrUnsupportedType) {
 		t.Errorf("big-endian bit-field Err = %v, want ErrUnsupportedType", v.Fields[0].Value.Err)
 	}

@@ -13,8 +13,8 @@ import (
 type testBinary struct {
 	path  string
 	table *symbols.Table
-	file  *elf.File   // for the symbol names gdb prints after pointers
-	vars  []string    // every global object in the symbol table
+	file  *elf.File // for the symbol names gdb prints after pointers
+	vars  []string  // every global object in the symbol table
 }
 
 func openTestBinary(t *testing.T, path string) *testBinary {

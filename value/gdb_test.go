@@ -56,13 +56,15 @@ func requireGDB(t *testing.T) string {
 }
 
 // runGDBValues runs gdb on binary and returns its JSON record of each
-// variable in names.
-func runGDBValues(t *testing.T, gdbPath, binary string, names []string) map[string]gdbRecord {
+// variable in names. gdbArgs go before the commands.
+func runGDBValues(t *testing.T, gdbPath, binary string, names []string, gdbArgs ...string) map[string]gdbRecord {
 	t.Helper()
-	cmd := exec.Command(gdbPath, "-nx", "-batch",
+	args := append([]string{"-nx", "-batch"}, gdbArgs...)
+	args = append(args,
 		"-ex", "source testdata/gdbvalues.py",
 		"-ex", "value-json "+strings.Join(names, " "),
 		binary)
+	cmd := exec.Command(gdbPath, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -165,4 +167,38 @@ func normalizeNumbers(v any) any {
 		}
 	}
 	return v
+}
+
+// TestDecodeKernelTemplates decodes the template copy of every VNET
+// variable in the test kernel (the vnet_entry_ symbols at their link
+// addresses in the file) and compares each with gdb's reading of the same
+// file.
+func TestDecodeKernelTemplates(t *testing.T) {
+	gdbPath := requireGDB(t)
+	kernels, _ := filepath.Glob("../testdata/kernel/build/*/kernel")
+	if len(kernels) == 0 {
+		t.Skip("no test kernel in ../testdata/kernel/build; build it with testdata/kernel/build.sh")
+	}
+	for _, kernel := range kernels {
+		t.Run(filepath.Base(filepath.Dir(kernel)), func(t *testing.T) {
+			bin := openTestBinary(t, kernel)
+			var vars []string
+			for _, s := range bin.table.Symbols() {
+				if strings.HasPrefix(s.Name, "vnet_entry_") {
+					vars = append(vars, s.Name)
+				}
+			}
+			if len(vars) == 0 {
+				t.Fatalf("no vnet_entry_ symbols in %s", kernel)
+			}
+			// The kernel is marked ELFOSABI_FREEBSD, for which Debian's gdb
+			// 13.1 assumes 4-byte pointers unless the OS ABI is unset first.
+			want := runGDBValues(t, gdbPath, kernel, vars, "-iex", "set osabi none")
+			for _, v := range vars {
+				t.Run(strings.TrimPrefix(v, "vnet_entry_"), func(t *testing.T) {
+					compareWithGDB(t, bin, v, want[v])
+				})
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package kvm
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"testing"
 )
@@ -85,11 +86,13 @@ func TestBitmapOutOfRange(t *testing.T) {
 func TestDumpAvailBits(t *testing.T) {
 	// Ranges that start and end inside pages: each range counts every page
 	// it touches.
-	d := dumpAvail{}
-	var bit uint64
-	for _, r := range [][2]uint64{{0x0, 0x9fc00}, {0x100800, 0x200000}, {0x1000000, 0x1001000}} {
-		d.ranges = append(d.ranges, physRange{Start: r[0], End: r[1], firstBit: bit})
-		bit += (r[1]+pageSize-1)/pageSize - r[0]/pageSize
+	var raw []byte
+	for _, v := range []uint64{0x0, 0x9fc00, 0x100800, 0x200000, 0x1000000, 0x1001000, 0, 0} {
+		raw = binary.LittleEndian.AppendUint64(raw, v)
+	}
+	d, err := parseDumpAvail(raw, "vmcore", pageSize)
+	if err != nil {
+		t.Fatal(err)
 	}
 	cases := []struct {
 		pa   uint64

@@ -35,6 +35,11 @@ vm_paddr_t kernphys = KERNLOAD;
  */
 vm_paddr_t dump_avail[PHYS_AVAIL_COUNT];
 
+/* False when the command line has fulldump=0; see read_cmdline. */
+bool dump_full = true;
+
+static char cmdline[256];
+
 extern char _end[];
 
 /* Lowest physical page the page allocator hands out: above the KERNBASE map. */
@@ -71,13 +76,32 @@ read_memmap(const struct hvm_start_info *si)
 	return (top);
 }
 
+/*
+ * Copy the kernel command line (QEMU -append). The option fulldump=0
+ * skips the full dump, which takes minutes to write through an I/O port
+ * under TCG.
+ */
+static void
+read_cmdline(const struct hvm_start_info *si)
+{
+	if (si->cmdline_paddr != 0)
+		strlcpy(cmdline, phys_to_virt(si->cmdline_paddr), sizeof(cmdline));
+	for (const char *p = cmdline; *p != '\0'; p++) {
+		if ((p == cmdline || p[-1] == ' ') &&
+		    memcmp(p, "fulldump=0", 10) == 0 &&
+		    (p[10] == '\0' || p[10] == ' '))
+			dump_full = false;
+	}
+}
+
 static void
 print_banner(const struct hvm_start_info *si)
 {
 	printf("---<<BOOT>>---\n");
 	printf("Copyright (c) 1992-2024 The FreeBSD Project.\n");
 	printf("%s", version);
-	printf("PVH memory map: %u entries\n", si->memmap_entries);
+	printf("PVH memory map: %u entries, command line \"%s\"\n",
+	    si->memmap_entries, cmdline);
 	printf("real memory  = %lu (%lu MB)\n", physmem * PAGE_SIZE,
 	    physmem * PAGE_SIZE >> 20);
 	for (u_int i = 0; dump_avail[i + 1] != 0; i += 2)
@@ -94,6 +118,7 @@ kernel_init(uint32_t start_info_pa)
 	vm_paddr_t top, msgbuf_pa;
 
 	top = read_memmap(si);
+	read_cmdline(si);
 	msgbuf_pa = top - MSGBUF_SIZE;
 	vm_page_startup(FIRST_FREE_PA, msgbuf_pa);
 	vm_page_dump_init();

@@ -226,7 +226,8 @@ panic(const char *fmt, ...)
 	printf("panic: %s\n", buf);
 	dumping = 1;
 	minidumpsys();
-	dumpsys_generic();
+	if (dump_full)
+		dumpsys_generic();
 	cons_printf("vnetinspect-test: dumps written\n");
 	halt_forever();
 }

@@ -68,6 +68,7 @@ extern char		 version[];
 extern char		 osrelease[];
 extern char		 ostype[];
 extern int		 osreldate;
+extern bool		 dump_full;
 
 /* pmap.c */
 extern int		 nkpt;

@@ -273,9 +273,9 @@ func unzstd(in *progressReader, src io.ReaderAt, size int64, out io.Writer) erro
 }
 
 // zstdFramesEnd returns the offset just past the last zstd frame, found by
-// walking frame and block headers (RFC 8878) without decompressing. The walk
-// stops where the rest of the file is zero; a file cut short inside a frame
-// ends at its size.
+// walking the frame and block headers without decompressing. The walk stops
+// at the first offset that starts no frame, and returns the file size when a
+// frame is cut short by the end of the file.
 func zstdFramesEnd(src io.ReaderAt, size int64) (int64, error) {
 	var pos int64
 	for pos < size {

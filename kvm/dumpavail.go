@@ -50,7 +50,7 @@ func parseDumpAvail(raw []byte, file string, off int64) (dumpAvail, error) {
 		}
 		d.ranges = append(d.ranges, physRange{Start: start, End: end, firstBit: bit})
 		// A range's pages run from the page holding start to the page
-		// holding end-1, as the kernel's vm_dumpset.h counts them.
+		// holding end-1, including partial pages at both ends.
 		bit += (end+pageSize-1)/pageSize - start/pageSize
 	}
 	return d, &FormatError{File: file, Offset: off,

@@ -142,7 +142,7 @@ func (c *elfCore) readProgramHeaders(phoff, phnum, phentsize uint64) error {
 		}
 	}
 	if len(c.segs) == 0 {
-		return elfError(c.file, int64(phoff), "the core has no PT_LOAD segment, so it holds no memory")
+		return elfError(c.file, int64(phoff), "the core has no PT_LOAD segment, so it contains no memory")
 	}
 	return nil
 }

@@ -35,7 +35,8 @@ type Reader interface {
 	ReadAt(p []byte, addr Addr) (n int, err error)
 }
 
-// A Core is an open memory source.
+// A Core is an open memory source. Its readers may be used from several
+// goroutines at once, but not while Close runs.
 type Core interface {
 	// Virtual reads kernel virtual addresses.
 	Virtual() Reader

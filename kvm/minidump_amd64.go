@@ -24,7 +24,7 @@ const (
 	maxDumpAvailSize = 1 << 20
 )
 
-// amd64 page-table entry bits (sys/amd64/include/pmap.h).
+// amd64 page-table entry bits and sizes.
 const (
 	pteValid     = 1 << 0
 	pteLarge     = 1 << 7 // PG_PS: the entry maps a 2 MiB or 1 GiB page

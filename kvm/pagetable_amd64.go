@@ -7,7 +7,7 @@ import (
 
 const (
 	// kernLoad is KERNLOAD, the physical address where the legacy loader
-	// puts the kernel's KERNSTART (sys/amd64/include/vmparam.h).
+	// puts the kernel's KERNSTART.
 	kernLoad = 0x200000
 	// kernStartOffset is KERNSTART - KERNBASE: the kernel is linked 2 MiB
 	// above KERNBASE.
@@ -58,11 +58,10 @@ func (w *pageTable4) toPhys(va uint64) (uint64, *fault) {
 	return table | va%pageSize, nil
 }
 
-// findPageTables returns the page-table walker of a dump that holds only
-// physical memory, given the kernel's symbols, the way libkvm's amd64
-// full-dump backend does: the variable KPML4phys holds the physical address
-// of the kernel's PML4, and the variable itself is read at the physical
-// address where the kernel image was loaded.
+// findPageTables returns the page-table walker of a dump that contains only
+// physical memory, as libkvm's amd64 full-dump backend finds it. The kernel
+// variable KPML4phys contains the physical address of the kernel's PML4.
+// The variable itself is read at its physical address in the loaded image.
 func findPageTables(phys Reader, k KernelInfo) (*pageTable4, error) {
 	if k.Arch != "" && k.Arch != "amd64" {
 		return nil, fmt.Errorf("the kernel is for %s but the page-table walk is for amd64", k.Arch)
@@ -99,7 +98,7 @@ func findPageTables(phys Reader, k KernelInfo) (*pageTable4, error) {
 	}
 	root := binary.LittleEndian.Uint64(b[:])
 	if root == 0 || root&^pteFrame != 0 {
-		return nil, fmt.Errorf("KPML4phys at physical %#x holds %#x, which is not the address of a page: is the kernel file the one that wrote this dump?", varPA, root)
+		return nil, fmt.Errorf("KPML4phys at physical %#x contains %#x, which is not the address of a page: is the kernel file the one that wrote this dump?", varPA, root)
 	}
 	w := &pageTable4{phys: phys, root: root}
 	if err := w.checkSelfMapping(k.KPML4physAddr, varPA); err != nil {
@@ -110,7 +109,7 @@ func findPageTables(phys Reader, k KernelInfo) (*pageTable4, error) {
 
 // checkSelfMapping checks that the page tables map the virtual address of
 // KPML4phys to the physical address it was read from. A dump too sparse to
-// translate the address is accepted, because only a different answer
+// translate the address is accepted, because only a different result
 // proves the tables or the load address wrong.
 func (w *pageTable4) checkSelfMapping(va, wantPA uint64) error {
 	got, f := w.toPhys(va)
@@ -135,5 +134,5 @@ func findKernelLoad(phys Reader, k KernelInfo) (uint64, error) {
 			return p, nil
 		}
 	}
-	return 0, fmt.Errorf("no 2 MiB boundary below 4 GiB holds a kernphys variable equal to itself (kernphys is at %#x, %#x bytes into the image): is the kernel file the one that wrote this dump?", k.KernPhysAddr, offset)
+	return 0, fmt.Errorf("no 2 MiB boundary below 4 GiB contains a kernphys variable equal to itself (kernphys is at %#x, %#x bytes into the image): is the kernel file the one that wrote this dump?", k.KernPhysAddr, offset)
 }

@@ -12,7 +12,7 @@ import (
 // decodeBitfield decodes bit-field member f of st, which starts off bytes
 // into d.buf, rel bytes into the value being listed, and is size bytes long.
 func (d *decoder) decodeBitfield(st *godwarf.StructType, f *godwarf.StructField, off, rel, size int64, depth int) Field {
-	v := &Value{Kind: Invalid, Type: f.Type, TypeName: symbols.TypeName(f.Type)}
+	v := &Value{Kind: Invalid, Type: f.Type, TypeName: d.typeName(f.Type)}
 	field := Field{Name: f.Name, Value: v, ByteOffset: rel + f.ByteOffset, BitSize: f.BitSize}
 	if !d.spend() {
 		v.Err = d.budgetError(off + f.ByteOffset)
@@ -24,9 +24,9 @@ func (d *decoder) decodeBitfield(st *godwarf.StructType, f *godwarf.StructField,
 		return field
 	}
 	v.Kind = kindOf(base)
-	v.Size, _ = sizeOf(f.Type, d.ptrSize)
+	v.Size, _ = d.sizeOf(f.Type)
 
-	if !isLittleEndian(d.order) {
+	if !d.little {
 		// NOTE: symbols.BitfieldLocation counts bits on little-endian
 		// storage only, and symbols.Open accepts only little-endian kernels.
 		v.Err = fmt.Errorf("bit-field %s of %s: %w: bit-fields are decoded only for little-endian targets",
@@ -49,7 +49,7 @@ func (d *decoder) decodeBitfield(st *godwarf.StructType, f *godwarf.StructField,
 			f.Name, describeType(st), ErrInvalidType, bitOff, bitOff+bitSize-1, byteOff, size, st.Kind)
 		return field
 	}
-	p, err := d.bytes(off+byteOff, storage, symbols.TypeName(st)+"."+f.Name)
+	p, err := d.bytes(off+byteOff, storage, d.typeName(st)+"."+f.Name)
 	if err != nil {
 		v.Err = err
 		return field

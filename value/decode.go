@@ -41,10 +41,40 @@ const (
 type decoder struct {
 	buf     []byte
 	order   binary.ByteOrder
+	little  bool // order is little-endian
 	ptrSize int64
 	lim     Limits
 	active  map[godwarf.Type]bool // structs and arrays being decoded, to stop type cycles
 	budget  int                   // values left to decode before ErrTooManyValues
+
+	// Caches, because arrays decode the same element type many times.
+	names map[godwarf.Type]string
+	sizes map[godwarf.Type]sizeResult
+}
+
+type sizeResult struct {
+	size int64
+	err  error
+}
+
+// typeName spells t in C, as symbols.TypeName does.
+func (d *decoder) typeName(t godwarf.Type) string {
+	if name, ok := d.names[t]; ok {
+		return name
+	}
+	name := symbols.TypeName(t)
+	d.names[t] = name
+	return name
+}
+
+// sizeOf computes the size of t in bytes, as the function sizeOf does.
+func (d *decoder) sizeOf(t godwarf.Type) (int64, error) {
+	if r, ok := d.sizes[t]; ok {
+		return r.size, r.err
+	}
+	size, err := sizeOf(t, d.ptrSize)
+	d.sizes[t] = sizeResult{size, err}
+	return size, err
 }
 
 // decode decodes the value of type t that starts off bytes into d.buf.
@@ -54,7 +84,7 @@ func (d *decoder) decode(t godwarf.Type, off int64, depth int) *Value {
 		v.Err = fmt.Errorf("value at byte offset %d: %w: type is missing (nil)", off, ErrInvalidType)
 		return v
 	}
-	v.TypeName = symbols.TypeName(t)
+	v.TypeName = d.typeName(t)
 	if !d.spend() {
 		v.Err = d.budgetError(off)
 		return v
@@ -65,7 +95,7 @@ func (d *decoder) decode(t godwarf.Type, off int64, depth int) *Value {
 		return v
 	}
 	v.Kind = kindOf(base)
-	size, err := sizeOf(t, d.ptrSize)
+	size, err := d.sizeOf(t)
 	if err != nil {
 		v.Err = fmt.Errorf("%s at byte offset %d: %w: %v", v.TypeName, off, sizeErrorKind(base), err)
 		return v
@@ -74,13 +104,19 @@ func (d *decoder) decode(t godwarf.Type, off int64, depth int) *Value {
 
 	switch bt := base.(type) {
 	case *godwarf.StructType:
-		d.decodeComposite(v, bt, off, depth, func() { d.decodeStruct(v, bt, off, depth) })
+		if d.enterComposite(v, bt, off, depth) {
+			d.decodeStruct(v, bt, off, depth)
+			delete(d.active, bt)
+		}
 	case *godwarf.ArrayType:
 		if v.Kind == String {
 			d.decodeChars(v, bt, off)
 			return v
 		}
-		d.decodeComposite(v, bt, off, depth, func() { d.decodeArray(v, bt, off, depth) })
+		if d.enterComposite(v, bt, off, depth) {
+			d.decodeArray(v, bt, off, depth)
+			delete(d.active, bt)
+		}
 	default:
 		p, err := d.bytes(off, size, v.TypeName)
 		if err != nil {
@@ -157,24 +193,25 @@ func kindOf(base godwarf.Type) Kind {
 	return Invalid
 }
 
-// decodeComposite runs fill for a struct, union or array after checking the
-// depth limit, type cycles and that the bytes cover the whole value. When
-// they do not, members and elements that fit are still decoded.
-func (d *decoder) decodeComposite(v *Value, t godwarf.Type, off int64, depth int, fill func()) {
+// enterComposite checks the depth limit and type cycles before a struct,
+// union or array t is decoded, and reports whether to decode it. If it
+// returns true, t is marked active and the caller must delete it from
+// d.active afterwards. Bytes that do not cover the whole value set v.Err,
+// but members and elements that fit are still decoded.
+func (d *decoder) enterComposite(v *Value, t godwarf.Type, off int64, depth int) bool {
 	if depth > d.lim.MaxDepth {
 		v.Truncated = true
-		return
+		return false
 	}
 	if d.active[t] {
 		v.Err = fmt.Errorf("%s at byte offset %d: %w: the type contains itself", v.TypeName, off, ErrInvalidType)
-		return
+		return false
 	}
 	if _, err := d.bytes(off, v.Size, v.TypeName); err != nil {
 		v.Err = err
 	}
 	d.active[t] = true
-	fill()
-	delete(d.active, t)
+	return true
 }
 
 // bytes returns the size bytes at off, or an error wrapping
@@ -191,6 +228,7 @@ func (d *decoder) bytes(off, size int64, name string) ([]byte, error) {
 // decodeStruct lists the members of a struct or union that starts off bytes
 // into d.buf.
 func (d *decoder) decodeStruct(v *Value, st *godwarf.StructType, off int64, depth int) {
+	v.Fields = make([]Field, 0, len(st.Field))
 	d.appendMembers(v, st, off, 0, v.Size, depth)
 }
 
@@ -219,9 +257,9 @@ func (d *decoder) appendMembers(v *Value, st *godwarf.StructType, off, rel, size
 // decodeMember decodes a member that is not a bit-field, after checking
 // that the debug information places it inside its struct.
 func (d *decoder) decodeMember(st *godwarf.StructType, f *godwarf.StructField, off, size int64, depth int) *Value {
-	memberSize, err := sizeOf(f.Type, d.ptrSize)
+	memberSize, err := d.sizeOf(f.Type)
 	if err == nil && (f.ByteOffset < 0 || f.ByteOffset > size-memberSize) {
-		v := &Value{Kind: Invalid, Type: f.Type, TypeName: symbols.TypeName(f.Type), Size: memberSize}
+		v := &Value{Kind: Invalid, Type: f.Type, TypeName: d.typeName(f.Type), Size: memberSize}
 		v.Err = fmt.Errorf("member %s of %s: %w: %d bytes at offset %d do not fit in the %d bytes of the %s",
 			f.Name, describeType(st), ErrInvalidType, memberSize, f.ByteOffset, size, st.Kind)
 		return v
@@ -244,9 +282,9 @@ func (d *decoder) appendAnonymous(v *Value, st *godwarf.StructType, f *godwarf.S
 	if !ok {
 		return
 	}
-	innerSize, err := sizeOf(inner, d.ptrSize)
+	innerSize, err := d.sizeOf(inner)
 	if err != nil || f.ByteOffset < 0 || f.ByteOffset > size-innerSize {
-		bad := &Value{Kind: Invalid, Type: f.Type, TypeName: symbols.TypeName(f.Type)}
+		bad := &Value{Kind: Invalid, Type: f.Type, TypeName: d.typeName(f.Type)}
 		bad.Err = fmt.Errorf("anonymous %s member of %s at offset %d: %w: it does not fit in the %d bytes of the %s",
 			inner.Kind, describeType(st), f.ByteOffset, ErrInvalidType, size, st.Kind)
 		v.Fields = append(v.Fields, Field{Name: "", Value: bad, ByteOffset: rel + f.ByteOffset})
@@ -273,7 +311,7 @@ func (d *decoder) decodeArray(v *Value, at *godwarf.ArrayType, off int64, depth 
 		n = int64(d.lim.MaxArray)
 		v.Truncated = true
 	}
-	v.Elems = make([]*Value, 0, min(n, 1024))
+	v.Elems = make([]*Value, 0, min(n, int64(len(d.buf))/max(stride, 1)+1))
 	for i := range n {
 		elemOff := off + i*stride
 		elem := d.decode(at.Type, elemOff, depth+1)
@@ -336,14 +374,14 @@ func isAllZero(p []byte) bool {
 func (d *decoder) decodeScalar(v *Value, base godwarf.Type, p []byte) {
 	switch bt := base.(type) {
 	case *godwarf.IntType, *godwarf.CharType:
-		v.Int = readInt(p, d.order, true)
+		v.Int = readInt(p, d.little, true)
 	case *godwarf.UintType, *godwarf.UcharType:
-		v.Int = readInt(p, d.order, false)
+		v.Int = readInt(p, d.little, false)
 	case *godwarf.BoolType:
-		v.Int = readInt(p, d.order, false)
+		v.Int = readInt(p, d.little, false)
 		v.Bool = v.Int.Sign() != 0
 	case *godwarf.EnumType:
-		v.Int = readInt(p, d.order, isSignedEnum(bt))
+		v.Int = readInt(p, d.little, isSignedEnum(bt))
 		setEnumerator(v, bt)
 	case *godwarf.PtrType, *godwarf.AddrType:
 		d.decodePointer(v, p)
@@ -378,13 +416,14 @@ func (d *decoder) decodeFloat(v *Value, p []byte) {
 	}
 }
 
-// readInt reads p as an integer of len(p) bytes in the given byte order.
-func readInt(p []byte, order binary.ByteOrder, signed bool) *big.Int {
+// readInt reads p as an integer of len(p) bytes, little-endian or
+// big-endian.
+func readInt(p []byte, little, signed bool) *big.Int {
 	if len(p) <= 8 {
 		var u uint64
 		for i := range p {
 			shift := 8 * i
-			if !isLittleEndian(order) {
+			if !little {
 				shift = 8 * (len(p) - 1 - i)
 			}
 			u |= uint64(p[i]) << shift
@@ -394,7 +433,7 @@ func readInt(p []byte, order binary.ByteOrder, signed bool) *big.Int {
 
 	// Wider than 64 bits (__int128): assemble big-endian digits.
 	digits := bytes.Clone(p)
-	if isLittleEndian(order) {
+	if little {
 		reverse(digits)
 	}
 	n := new(big.Int).SetBytes(digits)

@@ -232,9 +232,9 @@ func (d *decoder) decodeStruct(v *Value, st *godwarf.StructType, off int64, dept
 	d.appendMembers(v, st, off, 0, v.Size, depth)
 }
 
-// appendMembers appends the members of st to v.Fields. st starts off bytes
-// into d.buf and rel bytes into v; it is not v's own type when st is an
-// anonymous member being merged into v.
+// appendMembers appends the members of st to v.Fields. The struct st
+// starts off bytes into d.buf and rel bytes into v. It is v's own type, or
+// an anonymous member of it that is being merged into v.
 func (d *decoder) appendMembers(v *Value, st *godwarf.StructType, off, rel, size int64, depth int) {
 	for _, f := range st.Field {
 		if f == nil {

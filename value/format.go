@@ -24,12 +24,11 @@ type FormatOptions struct {
 
 const indentStep = "  "
 
-// Format writes v as gdb's print command does, with these differences:
-// a char array that holds a NUL-padded string is written up to the NUL (as
-// with gdb's "set print null-stop on"), the members of anonymous structs
-// and unions are merged into their parent, pointers never show the string
-// they point to, and long values are split over lines with two-space
-// indentation.
+// Format writes v as gdb's print command does, with four differences.
+// A char array that holds a NUL-padded string is written up to the NUL, as
+// with gdb's "set print null-stop on". The members of anonymous structs and
+// unions are merged into their parent. Pointers never show the string they
+// point to. Long values are split over lines with two-space indentation.
 //
 // Format ignores write errors of w; wrap w to detect them.
 func (v *Value) Format(w io.Writer, opts FormatOptions) {

@@ -78,6 +78,10 @@ func (b *typeBuilder) build(depth int) godwarf.Type {
 		t = ptrTo(&godwarf.FuncType{CommonType: common("", 1), ReturnType: tVoid})
 	case 18:
 		t = &godwarf.StructType{CommonType: common("fwd", 0), StructName: "fwd", Kind: "struct", Incomplete: true}
+	case 19:
+		et := enumOf("e", 4, map[string]int64{"A": 1})
+		et.Val = append(et.Val, nil) // a damaged enumerator list
+		t = []godwarf.Type{et, &godwarf.QualType{Qual: "const"}, &godwarf.ArrayType{Count: 2}}[b.next()%3]
 	}
 	if t != nil {
 		b.pool = append(b.pool, t)

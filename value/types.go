@@ -126,7 +126,7 @@ func isCharType(t godwarf.Type) (isChar, signed bool) {
 // least one enumerator is negative.
 func isSignedEnum(et *godwarf.EnumType) bool {
 	for _, ev := range et.Val {
-		if ev.Val < 0 {
+		if ev != nil && ev.Val < 0 {
 			return true
 		}
 	}

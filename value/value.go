@@ -127,10 +127,10 @@ type Field struct {
 	Value *Value
 
 	// ByteOffset is the member's offset from the start of the outermost
-	// struct or union being listed (anonymous members included). For a
-	// bit-field, BitOffset counts from the least significant bit of the
-	// little-endian storage at ByteOffset and BitSize is its width; both
-	// are 0 for other members.
+	// struct or union being listed, anonymous members included. For a
+	// bit-field, ByteOffset is the byte that holds its lowest bit, BitOffset
+	// is that bit's number in the byte (0 = least significant), and BitSize
+	// is the width. Both are 0 for other members.
 	ByteOffset, BitOffset, BitSize int64
 }
 
@@ -172,10 +172,16 @@ func (l Limits) withDefaults() Limits {
 // ignored. order is the target's byte order and ptrSize its pointer size in
 // bytes, used for pointer types whose DWARF entry has no size.
 //
-// Decode never panics and always returns a Value. Problems are reported in
-// the Err field of the value they concern, and offsets in error messages
-// count from the start of b.
-func Decode(t godwarf.Type, b []byte, order binary.ByteOrder, ptrSize int, lim Limits) *Value {
+// Decode always returns a Value. Problems are reported in the Err field of
+// the value they concern, and offsets in error messages count from the
+// start of b. A panic inside Decode, which would be a bug, is returned as
+// the Err of the outermost value.
+func Decode(t godwarf.Type, b []byte, order binary.ByteOrder, ptrSize int, lim Limits) (v *Value) {
+	defer func() {
+		if r := recover(); r != nil {
+			v = &Value{Kind: Invalid, Type: t, Err: fmt.Errorf("decode %T of %d bytes: internal error (please report): %v", t, len(b), r)}
+		}
+	}()
 	if order == nil {
 		return &Value{Kind: Invalid, Type: t, Err: fmt.Errorf("decode: byte order is nil")}
 	}

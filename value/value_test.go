@@ -371,6 +371,8 @@ func TestDecodeInvalidTypes(t *testing.T) {
 		{"long double", &godwarf.FloatType{BasicType: basic("long double", 16)}, ErrUnsupportedType},
 		{"complex", &godwarf.ComplexType{BasicType: basic("complex double", 16)}, ErrUnsupportedType},
 		{"array size overflow", arrayOf(tInt64, 1<<61), ErrInvalidType},
+		{"qualifier of nothing", &godwarf.QualType{Qual: "const"}, ErrInvalidType},
+		{"array of nothing", &godwarf.ArrayType{Count: 3}, ErrInvalidType},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -381,6 +383,13 @@ func TestDecodeInvalidTypes(t *testing.T) {
 		})
 	}
 
+	t.Run("enum with a missing enumerator", func(t *testing.T) {
+		et := &godwarf.EnumType{CommonType: common("e", 4), Val: []*godwarf.EnumValue{nil, {Name: "ONE", Val: 1}}}
+		v := decodeLE(et, le32(1))
+		if v.Err != nil || v.Enumerator != "ONE" {
+			t.Errorf("got %q, Err %v, want enumerator ONE", v.Enumerator, v.Err)
+		}
+	})
 	t.Run("member outside struct", func(t *testing.T) {
 		v := decodeLE(outside, make([]byte, 8))
 		if err := v.Fields[0].Value.Err; !errors.Is(err, ErrInvalidType) {

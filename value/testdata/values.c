@@ -150,9 +150,9 @@ struct point *point_ptr = &point_val;
 struct point *ptr_arr[2] = {&point_val, 0};
 
 /*
- * An array at offset 0 followed by bit-fields: godwarf (delve v1.27.2) takes
- * a DW_AT_data_bit_offset member for a zero-length array at the same offset
- * and sets the count of the shared char[4] type to 0.
+ * An array at offset 0 followed by bit-fields. godwarf.ReadType (delve
+ * v1.27.2) takes a DW_AT_data_bit_offset member for a zero-length array at
+ * the same offset, and sets the count of the shared char[4] type to 0.
  */
 struct tagged {
 	char tag[4];
@@ -175,7 +175,7 @@ struct __attribute__((packed)) packed_bits {
 
 struct packed_bits packed_val = {.lead = 5, .wide = 0xfedcba9876543210ULL, .trail = 21};
 
-/* Sorts after tagged_val, so the test reads it after godwarf zeroed char[4]. */
+/* Sorts after tagged_val, so the test reads its char[4] type after the struct's. */
 char word_after_tagged[4] = "xyz";
 
 /* Declarators whose C spelling is easy to get wrong. */

@@ -35,8 +35,9 @@ vm_paddr_t kernphys = KERNLOAD;
  */
 vm_paddr_t dump_avail[PHYS_AVAIL_COUNT];
 
-/* False when the command line has fulldump=0; see read_cmdline. */
+/* Dumps to write; the command line options fulldump=0 and olddumps=0 clear them. */
 bool dump_full = true;
+bool dump_old = true;
 
 static char cmdline[256];
 
@@ -76,22 +77,31 @@ read_memmap(const struct hvm_start_info *si)
 	return (top);
 }
 
+static bool
+cmdline_has(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = cmdline; *p != '\0'; p++) {
+		if ((p == cmdline || p[-1] == ' ') && memcmp(p, word, n) == 0 &&
+		    (p[n] == '\0' || p[n] == ' '))
+			return (true);
+	}
+	return (false);
+}
+
 /*
- * Copy the kernel command line (QEMU -append). The option fulldump=0
- * skips the full dump, which takes minutes to write through an I/O port
- * under TCG.
+ * Copy the kernel command line (QEMU -append). fulldump=0 skips the full
+ * dump and olddumps=0 the version 1 and 2 minidumps: writing through an
+ * I/O port under TCG takes about a minute per 20 MB.
  */
 static void
 read_cmdline(const struct hvm_start_info *si)
 {
 	if (si->cmdline_paddr != 0)
 		strlcpy(cmdline, phys_to_virt(si->cmdline_paddr), sizeof(cmdline));
-	for (const char *p = cmdline; *p != '\0'; p++) {
-		if ((p == cmdline || p[-1] == ' ') &&
-		    memcmp(p, "fulldump=0", 10) == 0 &&
-		    (p[10] == '\0' || p[10] == ' '))
-			dump_full = false;
-	}
+	dump_full = !cmdline_has("fulldump=0");
+	dump_old = !cmdline_has("olddumps=0");
 }
 
 static void

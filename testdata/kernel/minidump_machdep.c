@@ -1,18 +1,30 @@
 /*
- * amd64 minidump, version 3, written to MINIDUMP_PORT.
+ * amd64 minidumps.
  *
- * The layout follows FreeBSD's sys/amd64/amd64/minidump_machdep.c: a header
- * page, the message buffer, the dump_avail page, the page bitmap, one page
+ * Version 3 (MINIDUMP_PORT) follows FreeBSD 14's
+ * sys/amd64/amd64/minidump_machdep.c: a header page, the message buffer,
+ * the dump_avail page, the page bitmap indexed through dump_avail, one page
  * of page-directory entries per GiB of kernel address space from
  * VM_MIN_KERNEL_ADDRESS, then every page whose bit is set, in bit order.
  * Before writing, a walk of the kernel page tables adds every page mapped
  * in that range and every page-table page to the bitmap.
+ *
+ * Versions 2 and 1 are the older formats libkvm still reads, written from
+ * the same page set: no dump_avail page, and bit i of the bitmap stands for
+ * physical page i. Version 2 has the same directory section as version 3.
+ * Version 1 has one page of page-table entries per 2 MiB from KERNBASE to
+ * the end of the KERNBASE map, as FreeBSD 7 wrote when all kernel virtual
+ * memory lay above KERNBASE; the kernel map below KERNBASE (and with it
+ * every vnet's data area) is therefore not reachable in a version 1 dump.
  */
 #include "kernel.h"
 #include "minidump.h"
 #include "msgbuf.h"
 
 #define	PG_V		0x001UL
+#define	PG_RW		0x002UL
+#define	PG_A		0x020UL
+#define	PG_M		0x040UL
 #define	PG_PS		0x080UL
 #define	PG_FRAME	0x000ffffffffff000UL
 #define	PG_PS_FRAME	0x000fffffffe00000UL
@@ -21,13 +33,16 @@
 #define	pdpt_index(va)	(((va) >> 30) & 511)
 #define	pd_index(va)	(((va) >> 21) & 511)
 
-/* Page buffer for the header, dump_avail and synthesised directory pages. */
+/* Page buffer for headers, dump_avail, bitmaps and synthesised tables. */
 static pd_entry_t fakepd[NPDEPG];
+
+/* Output port of the dump being written. */
+static uint16_t dump_port;
 
 static void
 blk_write(const void *ptr, size_t len)
 {
-	outsb(MINIDUMP_PORT, ptr, len);
+	outsb(dump_port, ptr, len);
 }
 
 /* Return the PDP entry covering va, or 0 if its PML4 entry is invalid. */
@@ -97,10 +112,33 @@ bit_is_set(long bit)
 	return ((vm_page_dump[bit / 64] >> (bit % 64) & 1) != 0);
 }
 
-static void
-write_directories(vm_offset_t kva_end)
+static vm_offset_t
+kva_end(void)
 {
-	for (vm_offset_t va = VM_MIN_KERNEL_ADDRESS; va < kva_end; va += NBPDP) {
+	return (MAX(KERNBASE + (vm_offset_t)nkpt * NBPDR, kernel_vm_end));
+}
+
+/* Add every page mapped in the kernel's address range to the dump set. */
+static void
+add_kernel_pages(void)
+{
+	for (vm_offset_t va = VM_MIN_KERNEL_ADDRESS; va < kva_end(); va += NBPDP) {
+		pd_entry_t pdpe = kernel_pdpe(va);
+
+		if ((pdpe & PG_V) == 0)
+			continue;
+		if ((pdpe & PG_PS) != 0)
+			add_range(pdpe & PG_PS_FRAME, NPDEPG * NPTEPG);
+		else
+			add_directory(phys_to_virt(pdpe & PG_FRAME));
+	}
+}
+
+/* Versions 2 and 3: one page of 2 MiB entries per GiB of kernel space. */
+static void
+write_directories(void)
+{
+	for (vm_offset_t va = VM_MIN_KERNEL_ADDRESS; va < kva_end(); va += NBPDP) {
 		pd_entry_t pdpe = kernel_pdpe(va);
 
 		memset(fakepd, 0, sizeof(fakepd));
@@ -116,64 +154,144 @@ write_directories(vm_offset_t kva_end)
 	}
 }
 
-void
-minidumpsys(void)
+/* Version 1: one page of 4 KiB entries per 2 MiB from KERNBASE. */
+static void
+write_page_tables(void)
 {
-	vm_offset_t kva_end = MAX(KERNBASE + (vm_offset_t)nkpt * NBPDR,
-	    kernel_vm_end);
-	uint32_t pmapsize = 0;
-	uint64_t dumpsize, ndata = 0;
-	size_t bitmapsize = round_page(howmany(vm_page_dump_pages, 64) * 8);
+	for (vm_offset_t va = KERNBASE; va < KERNBASE + (vm_offset_t)nkpt * NBPDR;
+	    va += NBPDR) {
+		pd_entry_t pdpe = kernel_pdpe(va), pde = 0;
+
+		if ((pdpe & PG_V) != 0 && (pdpe & PG_PS) == 0)
+			pde = ((pd_entry_t *)phys_to_virt(pdpe & PG_FRAME))[pd_index(va)];
+		memset(fakepd, 0, sizeof(fakepd));
+		if ((pde & PG_V) != 0 && (pde & PG_PS) != 0) {
+			for (int k = 0; k < NPTEPG; k++)
+				fakepd[k] = ((pde & PG_PS_FRAME) + k * PAGE_SIZE) |
+				    PG_V | PG_RW | PG_A | PG_M;
+		} else if ((pde & PG_V) != 0) {
+			memcpy(fakepd, phys_to_virt(pde & PG_FRAME), PAGE_SIZE);
+		}
+		blk_write(fakepd, PAGE_SIZE);
+	}
+}
+
+/* Highest end address in dump_avail. */
+static vm_paddr_t
+last_pa(void)
+{
+	vm_paddr_t last = 0;
+
+	for (int i = 0; dump_avail[i + 1] != 0; i += 2)
+		last = MAX(last, dump_avail[i + 1]);
+	return (last);
+}
+
+/*
+ * Versions 1 and 2: write the bitmap with bit i for physical page i, one
+ * page at a time, from the dump_avail-indexed set.
+ */
+static void
+write_flat_bitmap(size_t bytes)
+{
+	long bit = 0;
+
+	for (size_t off = 0; off < bytes; off += PAGE_SIZE) {
+		memset(fakepd, 0, sizeof(fakepd));
+		for (; bit < vm_page_dump_pages; bit++) {
+			vm_paddr_t page = dump_index_to_pa(bit) / PAGE_SIZE;
+
+			if (page / 8 >= off + PAGE_SIZE)
+				break;
+			if (bit_is_set(bit))
+				((uint8_t *)fakepd)[page / 8 - off] |= 1 << (page % 8);
+		}
+		blk_write(fakepd, PAGE_SIZE);
+	}
+}
+
+/*
+ * Write a minidump of the given version to port. The data pages are the
+ * same for every version: both bitmaps list pages in ascending physical
+ * address order.
+ */
+static void
+minidump_write(int version, uint16_t port)
+{
+	size_t bitmapsize, hdrsize = sizeof(struct minidumphdr);
+	uint32_t pmapsize;
+	uint64_t ndata = 0;
 	struct minidumphdr mdhdr;
 
-	for (vm_offset_t va = VM_MIN_KERNEL_ADDRESS; va < kva_end; va += NBPDP) {
-		pd_entry_t pdpe = kernel_pdpe(va);
-
-		pmapsize += PAGE_SIZE;
-		if ((pdpe & PG_V) == 0)
-			continue;
-		if ((pdpe & PG_PS) != 0)
-			add_range(pdpe & PG_PS_FRAME, NPDEPG * NPTEPG);
-		else
-			add_directory(phys_to_virt(pdpe & PG_FRAME));
-	}
-
+	dump_port = port;
 	for (long bit = 0; bit < vm_page_dump_pages; bit++) {
 		if (bit_is_set(bit))
 			ndata++;
 	}
-	dumpsize = PAGE_SIZE + round_page(msgbufp->msg_size) + PAGE_SIZE +
-	    bitmapsize + pmapsize + ndata * PAGE_SIZE;
-	cons_printf("Dumping %lu out of %lu MB: minidump, %lu data pages\n",
-	    dumpsize >> 20, physmem * PAGE_SIZE >> 20, ndata);
-
 	memset(&mdhdr, 0, sizeof(mdhdr));
 	strlcpy(mdhdr.magic, MINIDUMP_MAGIC, sizeof(mdhdr.magic));
-	mdhdr.version = MINIDUMP_VERSION;
+	mdhdr.version = (uint32_t)version;
 	mdhdr.msgbufsize = msgbufp->msg_size;
-	mdhdr.bitmapsize = (uint32_t)bitmapsize;
-	mdhdr.pmapsize = pmapsize;
-	mdhdr.kernbase = VM_MIN_KERNEL_ADDRESS;
+	mdhdr.kernbase = version == 1 ? KERNBASE : VM_MIN_KERNEL_ADDRESS;
 	mdhdr.dmapbase = DMAP_MIN_ADDRESS;
 	mdhdr.dmapend = DMAP_MAX_ADDRESS;
-	mdhdr.dumpavailsize = (uint32_t)round_page(sizeof(dump_avail));
+	if (version == 3) {
+		bitmapsize = round_page(howmany(vm_page_dump_pages, 64) * 8);
+		pmapsize = (uint32_t)(howmany(kva_end() - VM_MIN_KERNEL_ADDRESS,
+		    NBPDP) * PAGE_SIZE);
+		mdhdr.dumpavailsize = (uint32_t)round_page(sizeof(dump_avail));
+	} else {
+		/* FreeBSD 12's vm_page_dump_size: one bit per page up to the last. */
+		bitmapsize = round_page(roundup2(last_pa() / PAGE_SIZE, 8) / 8);
+		pmapsize = version == 1 ? (uint32_t)(nkpt * PAGE_SIZE) :
+		    (uint32_t)(howmany(kva_end() - VM_MIN_KERNEL_ADDRESS, NBPDP) *
+		    PAGE_SIZE);
+		hdrsize = offsetof(struct minidumphdr, dumpavailsize);
+	}
+	mdhdr.bitmapsize = (uint32_t)bitmapsize;
+	mdhdr.pmapsize = pmapsize;
+	cons_printf("Dumping minidump version %d: %lu MB, %lu data pages\n",
+	    version, (PAGE_SIZE + round_page(msgbufp->msg_size) + bitmapsize +
+	    pmapsize + (ndata + (version == 3)) * PAGE_SIZE) >> 20, ndata);
 
 	memset(fakepd, 0, sizeof(fakepd));
-	memcpy(fakepd, &mdhdr, sizeof(mdhdr));
+	memcpy(fakepd, &mdhdr, hdrsize);
 	blk_write(fakepd, PAGE_SIZE);
 
 	blk_write(msgbufp->msg_ptr, round_page(msgbufp->msg_size));
 
-	memset(fakepd, 0, sizeof(fakepd));
-	memcpy(fakepd, dump_avail, sizeof(dump_avail));
-	blk_write(fakepd, PAGE_SIZE);
-
-	blk_write(vm_page_dump, bitmapsize);
-	write_directories(kva_end);
+	if (version == 3) {
+		memset(fakepd, 0, sizeof(fakepd));
+		memcpy(fakepd, dump_avail, sizeof(dump_avail));
+		blk_write(fakepd, PAGE_SIZE);
+		blk_write(vm_page_dump, bitmapsize);
+		write_directories();
+	} else {
+		write_flat_bitmap(bitmapsize);
+		if (version == 2)
+			write_directories();
+		else
+			write_page_tables();
+	}
 
 	for (long bit = 0; bit < vm_page_dump_pages; bit++) {
 		if (bit_is_set(bit))
 			blk_write(phys_to_virt(dump_index_to_pa(bit)), PAGE_SIZE);
 	}
-	cons_printf("minidump complete\n");
+}
+
+/*
+ * Write the version 3 minidump and, unless old is false, the version 1
+ * and 2 minidumps.
+ */
+void
+minidumpsys(bool old)
+{
+	add_kernel_pages();
+	minidump_write(3, MINIDUMP_PORT);
+	if (old) {
+		minidump_write(1, MINIDUMP_V1_PORT);
+		minidump_write(2, MINIDUMP_V2_PORT);
+	}
+	cons_printf("minidumps complete\n");
 }

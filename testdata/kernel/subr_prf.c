@@ -225,7 +225,7 @@ panic(const char *fmt, ...)
 	panicstr = buf;
 	printf("panic: %s\n", buf);
 	dumping = 1;
-	minidumpsys();
+	minidumpsys(dump_old);
 	if (dump_full)
 		dumpsys_generic();
 	cons_printf("vnetinspect-test: dumps written\n");

@@ -5,7 +5,7 @@
 //
 //	go run ./tools/runvm -kernel testdata/kernel/build/clang-dwarf5/kernel -out DIR
 //
-// The kernel writes a minidump and a full dump to two isa-debugcon ports
+// The kernel writes its minidumps and a full dump to isa-debugcon ports
 // and then prints "vnetinspect-test: dumps written" on its console. runvm
 // waits for that line, stops the guest over QMP, saves QEMU's own views of
 // guest memory, runs the gdb oracle against QEMU's gdbstub and quits QEMU.
@@ -14,6 +14,8 @@
 //	console.log  console output (debugcon port 0xe9)
 //	minidump     amd64 minidump version 3 written by the kernel (port 0x4e9)
 //	full.elf     full ELF dump written by the kernel (port 0x4ea), empty with -fulldump=false
+//	minidump-v1  the same state as an amd64 minidump version 1 (port 0x4eb), empty with -olddumps=false
+//	minidump-v2  the same state as an amd64 minidump version 2 (port 0x4ec), empty with -olddumps=false
 //	qemu.elf     QEMU dump-guest-memory with paging off: ELF core of physical memory
 //	raw.mem      QEMU pmemsave of all RAM from physical address 0
 //	oracle.json  output of testdata/oracle/oracle.py, unless the script is missing
@@ -39,6 +41,7 @@ type options struct {
 	oracle   string
 	memoryMB int
 	fullDump bool
+	oldDumps bool
 	timeout  time.Duration
 }
 
@@ -54,6 +57,7 @@ func main() {
 	flag.StringVar(&opt.oracle, "oracle", "testdata/oracle/oracle.py", "gdb oracle script; skipped with a message if the file does not exist")
 	flag.IntVar(&opt.memoryMB, "memory", 64, "guest RAM in MiB")
 	flag.BoolVar(&opt.fullDump, "fulldump", true, "let the kernel write the full dump (takes minutes under TCG); false passes fulldump=0 on the kernel command line")
+	flag.BoolVar(&opt.oldDumps, "olddumps", true, "let the kernel write minidump versions 1 and 2 as well; false passes olddumps=0 on the kernel command line")
 	flag.DurationVar(&opt.timeout, "timeout", 30*time.Minute, "limit for the whole run, including the dumps and the oracle")
 	flag.Parse()
 

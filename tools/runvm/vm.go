@@ -49,23 +49,43 @@ func (b *lockedBuffer) String() string {
 	return strings.TrimSpace(b.buf.String())
 }
 
+// dumpPorts maps the kernel's dump I/O ports to output file names.
+var dumpPorts = []struct {
+	port string
+	file string
+}{
+	{"0x4e9", "minidump"},
+	{"0x4ea", "full.elf"},
+	{"0x4eb", "minidump-v1"},
+	{"0x4ec", "minidump-v2"},
+}
+
 // qemuArgs returns the QEMU command line: TCG, no display or serial, the
-// console on debugcon port 0xe9 and the two dump ports 0x4e9 and 0x4ea.
+// console on debugcon port 0xe9 and one debugcon device per dump port.
 func qemuArgs(opt options, kernel, out, qmpSocket, gdbSocket string) []string {
 	args := []string{
 		"-accel", "tcg", "-m", fmt.Sprint(opt.memoryMB), "-kernel", kernel,
 		"-display", "none", "-serial", "none", "-monitor", "none", "-no-reboot",
 		"-debugcon", "file:" + filepath.Join(out, "console.log"),
-		"-chardev", "file,id=md,path=" + filepath.Join(out, "minidump"),
-		"-device", "isa-debugcon,iobase=0x4e9,chardev=md",
-		"-chardev", "file,id=fd,path=" + filepath.Join(out, "full.elf"),
-		"-device", "isa-debugcon,iobase=0x4ea,chardev=fd",
 		"-qmp", "unix:" + qmpSocket + ",server=on,wait=off",
 		"-chardev", "socket,id=g,path=" + gdbSocket + ",server=on,wait=off",
 		"-gdb", "chardev:g",
 	}
+	for i, d := range dumpPorts {
+		id := fmt.Sprintf("dump%d", i)
+		args = append(args,
+			"-chardev", "file,id="+id+",path="+filepath.Join(out, d.file),
+			"-device", "isa-debugcon,iobase="+d.port+",chardev="+id)
+	}
+	var cmdline []string
 	if !opt.fullDump {
-		args = append(args, "-append", "fulldump=0")
+		cmdline = append(cmdline, "fulldump=0")
+	}
+	if !opt.oldDumps {
+		cmdline = append(cmdline, "olddumps=0")
+	}
+	if len(cmdline) > 0 {
+		args = append(args, "-append", strings.Join(cmdline, " "))
 	}
 	return args
 }

@@ -12,6 +12,8 @@
 #define	CONSOLE_PORT	0xe9	/* console log */
 #define	MINIDUMP_PORT	0x4e9	/* amd64 minidump version 3 */
 #define	FULLDUMP_PORT	0x4ea	/* ELF full dump */
+#define	MINIDUMP_V1_PORT 0x4eb	/* amd64 minidump version 1 */
+#define	MINIDUMP_V2_PORT 0x4ec	/* amd64 minidump version 2 */
 
 /* Entries of dump_avail, FreeBSD amd64's PHYS_AVAIL_COUNT. */
 #define	PHYS_AVAIL_COUNT	128
@@ -69,6 +71,7 @@ extern char		 osrelease[];
 extern char		 ostype[];
 extern int		 osreldate;
 extern bool		 dump_full;
+extern bool		 dump_old;
 
 /* pmap.c */
 extern int		 nkpt;
@@ -102,7 +105,7 @@ void	 jails_init(void);
 void	 vnet_template_update(void);
 
 /* minidump_machdep.c, kern_dump.c */
-void	 minidumpsys(void);
+void	 minidumpsys(bool old);
 void	 dumpsys_generic(void);
 
 #endif /* !_TK_KERNEL_H_ */

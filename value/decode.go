@@ -12,7 +12,7 @@ import (
 	"github.com/vnetinspect/vnetinspect/symbols"
 )
 
-// Sentinel errors wrapped by [Value.Err]; test them with errors.Is.
+// Sentinel errors that [Value.Err] wraps. Test for them with errors.Is.
 var (
 	// ErrMissingBytes means the value extends past the end of the bytes
 	// given to Decode. Read more bytes, or check the size of the read.

@@ -77,7 +77,7 @@ type Value struct {
 	Size     int64        // size in bytes (for a bit-field, the size of its declared type)
 
 	// Int is the exact number of an Int, Uint or Enum value, bit-fields
-	// included, and 0 or 1 for a Bool.
+	// included, and the stored number of a Bool (0 for false).
 	Int *big.Int
 
 	Bool bool
@@ -108,9 +108,9 @@ type Value struct {
 	// Elems are the elements of an Array, at most Limits.MaxArray of them.
 	Elems []*Value
 
-	// Truncated is set when Limits cut the value: an Array, String or
-	// char list has more elements than shown, or a Struct, Union or Array
-	// lies deeper than Limits.MaxDepth and was not decoded at all.
+	// Truncated is set when Limits cut the value: an Array or String has
+	// more elements than it shows, or a Struct, Union or Array lies deeper
+	// than Limits.MaxDepth and was not decoded at all.
 	Truncated bool
 
 	// Err is the problem that kept this value from being decoded fully:
@@ -146,9 +146,10 @@ type Limits struct {
 	MaxString int
 }
 
-// DefaultLimits returns limits that no VNET variable of a FreeBSD kernel
-// reaches: the largest, vnet_entry_modspace, is a char array of
-// 8*PAGE_SIZE bytes (32 KiB with 4 KiB pages, 128 KiB with 16 KiB pages).
+// DefaultLimits returns limits meant never to cut a VNET variable of a
+// FreeBSD kernel. MaxArray and MaxString allow 2^20 elements, 8 times the
+// module area vnet_entry_modspace (a char array of 8*PAGE_SIZE bytes, so
+// 128 KiB with 16 KiB pages). MaxDepth allows 64 levels of nesting.
 func DefaultLimits() Limits {
 	return Limits{MaxDepth: 64, MaxArray: 1 << 20, MaxString: 1 << 20}
 }

@@ -192,6 +192,9 @@ func decompressStream(in *progressReader, src io.ReaderAt, size int64, kind stri
 	case "zstd":
 		err = unzstd(in, src, size, out)
 	case "bzip2":
+		// NOTE: zero padding after a bzip2 stream fails as a bad magic
+		// number. The kernel never writes bzip2, so only files compressed
+		// by hand reach this case.
 		_, err = io.Copy(out, bzip2.NewReader(bufio.NewReaderSize(in, 1<<20)))
 	default:
 		err = fmt.Errorf("unknown compression %q", kind)

@@ -2,6 +2,7 @@ package kvm
 
 import (
 	"bytes"
+	"cmp"
 	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
@@ -19,7 +20,9 @@ import (
 // raw image of the same stopped machine. oracle.json holds the bytes that
 // gdb read over QEMU's gdb stub at every VNET variable of every vnet.
 
-const coresDir = "../testdata/cores"
+// coresDir holds one folder per kernel variant. The environment variable
+// KVM_CORES_DIR replaces it, to check dumps fresh from tools/runvm.
+var coresDir = cmp.Or(os.Getenv("KVM_CORES_DIR"), "../testdata/cores")
 
 // coreFormats are the dump files of a variant and their expected formats.
 var coreFormats = []struct{ file, format string }{

@@ -13,9 +13,9 @@ import (
 	"testing"
 )
 
-// lldbDir holds real FreeBSD dumps from LLDB's test suite; its README gives
-// the values that an independent reader (a Linux port of libkvm) read from
-// them.
+// lldbDir holds real FreeBSD dumps from LLDB's test suite. Its README
+// gives the values that an independent reader, a Linux port of libkvm,
+// read from them.
 const lldbDir = "/work/shared/fixtures/freebsd-lldb"
 
 var (

@@ -20,7 +20,7 @@ const (
 )
 
 // patternWord is the 8-byte value stored at physical address pa (a
-// multiple of 8) in synthetic memory, so that any read has a known answer.
+// multiple of 8) in synthetic memory, so that every read has a known result.
 func patternWord(pa uint64) uint64 { return pa ^ 0x5a5a_0000_0000_0000 }
 
 func patternPage(pa uint64) []byte {
@@ -290,6 +290,7 @@ func TestMinidumpV2(t *testing.T) {
 	for _, pa := range []uint64{0x5000, 0x201000, 0x7000} {
 		s.setPage(pa, patternPage(pa))
 	}
+
 	c := openBytes(t, s.build(t), Options{})
 	if got := c.Format(); got != "minidump-amd64-v2" {
 		t.Errorf("Format() = %q", got)
@@ -309,6 +310,7 @@ func TestMinidumpV2(t *testing.T) {
 			}
 		})
 	}
+
 	var b [8]byte
 	_, err := c.Physical().ReadAt(b[:], 0x6000)
 	wantFault(t, err, ErrNotInDump)

@@ -20,6 +20,9 @@ const (
 // A pageTable4 walks amd64 4-level page tables (PML4, PDPT, PD, PT) whose
 // entries it reads from physical memory. It maps 4 KiB, 2 MiB and 1 GiB
 // pages.
+//
+// NOTE: kernels running with 5-level paging (LA57) are not handled, because
+// the walk always starts at a PML4.
 type pageTable4 struct {
 	phys Reader
 	root uint64 // physical address of the PML4 page

@@ -3,35 +3,30 @@
 Load it into gdb with the kernel (or the mock in mock/) as the program and a stopped
 target, then run the command:
 
-    gdb -nx -batch -ex 'target remote SOCKET' \
+    gdb -nx -batch -iex 'set osabi none' -ex 'target remote SOCKET' \
         -ex 'source testdata/oracle/oracle.py' -ex 'vnet-oracle OUT.json' KERNEL
 
 Every value comes from gdb's own reading of the debug information and target memory.
 The names of the vnet_entry_ variables come from the ELF symbol table of the program
-file, because gdb's symbol lookups need a name to start from. README.md describes
-the JSON format and its value encoding.
+file (read by elffile.py), because gdb's symbol lookups need a name to start from.
+README.md describes the JSON format and its value encoding.
 """
 
 import json
 import os
-import struct
+import sys
 
 import gdb
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import elffile  # noqa: E402 (the module sits next to this script, found through sys.path)
 
 VNET_SYMBOL_PREFIX = "vnet_entry_"
 VNET_MAGIC_N = 0x5E4A6F28
 PR_VNET = 0x10  # sys/sys/jail.h: the jail has its own network stack.
 MAX_LIST_ITEMS = 10000
 CHAR_TYPE_NAMES = ("char", "signed char", "unsigned char")
-
-# ELF constants (System V gABI).
-ET_EXEC = 2
-SHT_SYMTAB = 2
-SHT_DYNSYM = 11
-SHN_UNDEF = 0
-STT_SECTION = 3
-STT_FILE = 4
-
+IMAGE_CHECK_BYTES = 64 * 1024
 
 class OracleError(Exception):
     """A failure that ends the whole command, with a message for the user."""
@@ -39,108 +34,6 @@ class OracleError(Exception):
 
 def hex_address(number):
     return "0x%x" % number
-
-
-# ---------------------------------------------------------------------------
-# ELF symbol table
-
-def read_elf_symbols(path, prefix):
-    """Return [(name, value, size)] of the defined symbols in `path` whose name starts with `prefix`.
-
-    Reads .symtab, or .dynsym when the file has no .symtab. Raises OracleError
-    naming the file and offset when the file is not a readable ELF file.
-    """
-    with open(path, "rb") as elf:
-        ident = elf.read(16)
-        if len(ident) < 16 or ident[:4] != b"\x7fELF":
-            raise OracleError("%s: not an ELF file (no \\x7fELF magic at offset 0)" % path)
-        if ident[4] not in (1, 2) or ident[5] not in (1, 2):
-            raise OracleError("%s: unsupported ELF class %d or data encoding %d at offset 4"
-                              % (path, ident[4], ident[5]))
-        is64 = ident[4] == 2
-        order = "<" if ident[5] == 1 else ">"
-        sections = _read_section_headers(elf, path, is64, order)
-
-        tables = [s for s in sections if s[0] == SHT_SYMTAB]
-        if not tables:
-            tables = [s for s in sections if s[0] == SHT_DYNSYM]
-        symbols = []
-        for _, offset, size, link, entsize in tables:
-            if link >= len(sections):
-                raise OracleError("%s: symbol table at offset %#x links to missing string table %d"
-                                  % (path, offset, link))
-            strings = _read_at(elf, path, sections[link][1], sections[link][2])
-            data = _read_at(elf, path, offset, size)
-            symbols.extend(_parse_symbols(data, strings, is64, order, entsize, prefix))
-    return symbols
-
-
-def _read_at(elf, path, offset, size):
-    elf.seek(offset)
-    data = elf.read(size)
-    if len(data) != size:
-        raise OracleError("%s: file ends before offset %#x + %d bytes" % (path, offset, size))
-    return data
-
-
-def _read_section_headers(elf, path, is64, order):
-    """Return [(type, offset, size, link, entsize)] for every section header."""
-    if is64:
-        header = _read_at(elf, path, 0x28, 0x40 - 0x28)
-        shoff, = struct.unpack(order + "Q", header[0:8])
-        shentsize, shnum = struct.unpack(order + "HH", header[0x3A - 0x28:0x3E - 0x28])
-        layout = order + "IIQQQQIIQQ"
-    else:
-        header = _read_at(elf, path, 0x20, 0x34 - 0x20)
-        shoff, = struct.unpack(order + "I", header[0:4])
-        shentsize, shnum = struct.unpack(order + "HH", header[0x2E - 0x20:0x32 - 0x20])
-        layout = order + "IIIIIIIIII"
-    if shoff == 0:
-        return []
-    if shentsize < struct.calcsize(layout):
-        raise OracleError("%s: section header size %d is too small" % (path, shentsize))
-
-    def section_at(index):
-        raw = _read_at(elf, path, shoff + index * shentsize, struct.calcsize(layout))
-        _, kind, _, _, offset, size, link, _, _, entsize = struct.unpack(layout, raw)
-        return kind, offset, size, link, entsize
-
-    # With 0xff00 or more sections, e_shnum is 0 and section 0's sh_size contains the count.
-    if shnum == 0:
-        shnum = section_at(0)[2]
-    return [section_at(i) for i in range(shnum)]
-
-
-def _parse_symbols(data, strings, is64, order, entsize, prefix):
-    layout = order + ("IBBHQQ" if is64 else "IIIBBH")
-    if entsize < struct.calcsize(layout):
-        entsize = struct.calcsize(layout)
-    prefix_bytes = prefix.encode()
-    found = []
-    for offset in range(0, len(data) - entsize + 1, entsize):
-        fields = struct.unpack_from(layout, data, offset)
-        if is64:
-            name_offset, info, _, shndx, value, size = fields
-        else:
-            name_offset, value, size, info, _, shndx = fields
-        if shndx == SHN_UNDEF or (info & 0xF) in (STT_SECTION, STT_FILE):
-            continue
-        if not strings.startswith(prefix_bytes, name_offset):
-            continue
-        end = strings.find(b"\0", name_offset)
-        name = strings[name_offset:end if end >= 0 else len(strings)].decode("ascii", "replace")
-        found.append((name, value, size))
-    return found
-
-
-def read_elf_type(path):
-    """Return e_type of ELF file `path` (2 is ET_EXEC, 3 is ET_DYN)."""
-    with open(path, "rb") as elf:
-        header = _read_at(elf, path, 0, 18)
-    if header[:4] != b"\x7fELF":
-        raise OracleError("%s: not an ELF file (no \\x7fELF magic at offset 0)" % path)
-    order = "<" if header[5] == 1 else ">"
-    return struct.unpack(order + "H", header[16:18])[0]
 
 
 def program_files():
@@ -351,38 +244,91 @@ class VnetSymbol:
         self.symbol = symbol
 
 
-def find_vnet_symbols(target, set_start):
-    """Return the vnet_entry_ variables of the program, sorted by name, then address."""
-    elf_symbols = set()
-    start_symbols = set()
-    for path in program_files():
-        for name, value, size in read_elf_symbols(path, VNET_SYMBOL_PREFIX):
-            elf_symbols.add((name, value, size))
-        for name, value, _ in read_elf_symbols(path, "__start_set_vnet"):
-            if name == "__start_set_vnet":
-                start_symbols.add(value)
-    if not elf_symbols:
+class ProgramFiles:
+    """The data oracle.py takes from the program's ELF files instead of from gdb."""
+
+    def __init__(self, vnet_symbols, bias, main, read_only_sections):
+        self.vnet_symbols = vnet_symbols  # set of elffile.Symbol
+        self.bias = bias  # load bias: runtime address minus ELF address
+        self.main = main
+        self.read_only_sections = read_only_sections  # [(elffile.Section, bytes)]
+
+
+def read_program_files(set_start):
+    """Read the vnet_entry_ symbols, load bias and read-only sections of the program files."""
+    vnet_symbols = set()
+    start_values = set()
+    paths = program_files()
+    try:
+        for path in paths:
+            with elffile.ElfFile(path) as elf:
+                vnet_symbols.update(elf.symbols(VNET_SYMBOL_PREFIX))
+                start_values.update(s.value for s in elf.symbols("__start_set_vnet")
+                                    if s.name == "__start_set_vnet")
+        with elffile.ElfFile(paths[0]) as elf:
+            file_type = elf.type
+            sections = [(s, elf.section_data(s)) for s in elf.read_only_sections()]
+    except (OSError, elffile.ElfError) as error:
+        raise OracleError(str(error))
+    if not vnet_symbols:
         raise OracleError("no %s symbols in the ELF symbol table of %s"
-                          % (VNET_SYMBOL_PREFIX, ", ".join(program_files())))
+                          % (VNET_SYMBOL_PREFIX, ", ".join(paths)))
 
     # A position-independent program runs at a load bias from its ELF addresses.
     bias = 0
-    if len(start_symbols) == 1:
-        elf_start = start_symbols.pop()
+    if len(start_values) == 1:
+        elf_start = start_values.pop()
         bias = set_start - elf_start
-    main = program_files()[0]
-    if bias != 0 and read_elf_type(main) == ET_EXEC:
+    if bias != 0 and file_type == elffile.ET_EXEC:
         raise OracleError(
             "gdb places __start_set_vnet at %s, but the ELF symbol table of %s (an "
             "ET_EXEC file, which is never relocated) gives %s. gdb read the symbols "
             "for the wrong architecture: a gdb without FreeBSD OS ABI support reads "
             "a FreeBSD kernel with 32-bit addresses. Start gdb with "
             "-iex 'set osabi none' so that the setting applies before the kernel "
-            "file loads" % (hex_address(set_start), main, hex_address(elf_start)))
+            "file loads" % (hex_address(set_start), paths[0], hex_address(elf_start)))
+    return ProgramFiles(vnet_symbols, bias, paths[0], sections)
 
+
+def check_program_image(target, program):
+    """Raise OracleError unless target memory contains the program file's read-only sections.
+
+    A kernel file rebuilt after the kernel booted would otherwise give
+    plausible-looking but wrong expected values. Writable sections are not
+    compared because the program changes them. A descriptor table placed in
+    a read-only section also fails the check, because the CPU writes its
+    accessed bits. Only the first IMAGE_CHECK_BYTES of each section are
+    compared, to bound the time spent on large kernels.
+    """
+    compared = 0
+    for section, data in program.read_only_sections:
+        address = (section.address + program.bias) & target.address_mask
+        size = min(len(data), IMAGE_CHECK_BYTES)
+        try:
+            memory = target.read(address, size)
+        except gdb.MemoryError as error:
+            target.warn("section %s at %s not compared with %s: %s"
+                        % (section.name, hex_address(address), program.main, error))
+            continue
+        if memory != data[:size]:
+            index = next(i for i in range(size) if memory[i] != data[i])
+            raise OracleError(
+                "target memory at %s differs from section %s of %s (byte %#x is %#x in "
+                "memory, %#x in the file): the running program is not this file. "
+                "Was the file rebuilt after it was started? Rerun with the file "
+                "that is running" % (hex_address(address + index), section.name, program.main,
+                                     index, memory[index], data[index]))
+        compared += 1
+    if compared == 0:
+        target.warn("no read-only section of %s could be compared with target memory"
+                    % program.main)
+
+
+def find_vnet_symbols(target, program):
+    """Return the vnet_entry_ variables of the program, sorted by name, then address."""
     variables = []
-    for name, value, size in sorted(elf_symbols):
-        address = (value + bias) & target.address_mask
+    for name, value, size in sorted(program.vnet_symbols):
+        address = (value + program.bias) & target.address_mask
         symbol = match_debug_symbol(name, address)
         if symbol is None:
             target.warn("%s at %s: no debug information, value not decoded"
@@ -556,7 +502,9 @@ def build_oracle():
                           "the program has no set_vnet section (not a VIMAGE kernel?)"
                           % gdb.current_progspace().filename)
 
-    variables = find_vnet_symbols(target, start)
+    program = read_program_files(start)
+    check_program_image(target, program)
+    variables = find_vnet_symbols(target, program)
     for variable in variables:
         if not start <= variable.address < stop:
             target.warn("%s at %s lies outside set_vnet [%s, %s)"

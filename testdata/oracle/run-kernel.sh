@@ -23,9 +23,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Boot and debug a private copy, so that a rebuild of KERNEL during the run
+# cannot give gdb a different file from the one QEMU booted.
+cp "$kernel" "$work/kernel"
+
 console="$out.console"
 : >"$console"
-qemu-system-x86_64 -kernel "$kernel" -m 128 -display none -no-reboot \
+qemu-system-x86_64 -kernel "$work/kernel" -m 128 -display none -no-reboot \
     -monitor none -serial none \
     -chardev "file,id=console,path=$console" \
     -device isa-debugcon,iobase=0xe9,chardev=console \
@@ -50,4 +54,4 @@ done
 # before the kernel file loads, it reads the symbols with 32-bit addresses.
 gdb -nx -batch -iex 'set osabi none' -ex 'set pagination off' \
     -ex "target remote $work/gdb.sock" -ex "source $oracle" \
-    -ex "vnet-oracle $out" "$kernel"
+    -ex "vnet-oracle $out" "$work/kernel"

@@ -70,6 +70,32 @@ sys.exit(1 if failures else 0)
 PY
 echo "ok: cycle and bad magic reported"
 
+# Changed code in memory means the program file is not what runs: the
+# oracle must refuse to write expected values.
+if run_oracle "$work/mock-gcc-pie" "$work/patched.json" \
+    -ex 'set var *(unsigned char *)mock_callback = 0xcc'; then
+	echo "FAIL: vnet-oracle succeeded although .text in memory differs from the file" >&2
+	exit 1
+fi
+if ! grep -q "differs from section .text" "$work/patched.json.log"; then
+	cat "$work/patched.json.log"
+	echo "FAIL: missing 'differs from section .text' message" >&2
+	exit 1
+fi
+echo "ok: program that differs from its file rejected"
+
+# elffile.py must list the same vnet_entry_ symbols as binutils' nm.
+python3 "$here/../elffile.py" "$work/mock-gcc-no-pie" vnet_entry_ |
+    awk '{ print $1, $3 }' | sort >"$work/elffile.txt"
+nm "$work/mock-gcc-no-pie" | awk '$3 ~ /^vnet_entry_/ { print $1, $3 }' |
+    sort >"$work/nm.txt"
+if ! cmp -s "$work/elffile.txt" "$work/nm.txt" || [ ! -s "$work/nm.txt" ]; then
+	diff "$work/elffile.txt" "$work/nm.txt" >&2 || true
+	echo "FAIL: elffile.py and nm list different vnet_entry_ symbols" >&2
+	exit 1
+fi
+echo "ok: elffile.py symbols match nm ($(wc -l <"$work/nm.txt") symbols)"
+
 # A program without set_vnet must make the command fail with a clear message.
 printf '#include <signal.h>\nint main(void) { raise(SIGTRAP); return 0; }\n' >"$work/plain.c"
 gcc -g -o "$work/plain" "$work/plain.c"

@@ -28,6 +28,7 @@ MAX_LIST_ITEMS = 10000
 CHAR_TYPE_NAMES = ("char", "signed char", "unsigned char")
 IMAGE_CHECK_BYTES = 64 * 1024
 
+
 class OracleError(Exception):
     """A failure that ends the whole command, with a message for the user."""
 
@@ -52,7 +53,7 @@ def program_files():
 # Target access
 
 class Target:
-    """Memory and symbol access through gdb, with the pointer width of the program."""
+    """Target memory access through gdb, the program's pointer width and the warnings so far."""
 
     def __init__(self):
         self.inferior = gdb.selected_inferior()

@@ -94,7 +94,7 @@ func (s *session) print(cmd *cobra.Command, g *globalOptions, o *printOptions, n
 		if g.format == "json" {
 			return writeJSON(out, res)
 		}
-		s.printText(out, x, fmt.Sprintf("%s at %#x", x.Symbol, x.Addr))
+		s.printText(out, x, fmt.Sprintf("%s at %#x", x.Symbol, x.Addr), nil)
 		return nil
 	}
 
@@ -119,7 +119,7 @@ func (s *session) print(cmd *cobra.Command, g *globalOptions, o *printOptions, n
 		}
 		res.Variables = append(res.Variables, report.Record{Vnet: rv.Address, Vnet0: v.Vnet0, JailNames: names, Variable: s.dec.NewVariable(x)})
 		if g.format != "json" {
-			s.printText(out, x, fmt.Sprintf("V_%s in %s at %#x", x.Name, describeVnet(v), x.Addr))
+			s.printText(out, x, fmt.Sprintf("V_%s in %s at %#x", x.Name, describeVnet(v), x.Addr), w)
 		}
 	}
 	if g.format == "json" {
@@ -194,7 +194,9 @@ func describeVnet(v *vnetwalk.Vnet) string {
 }
 
 // printText writes one variable in the form "where (type) = value".
-func (s *session) printText(out io.Writer, x *vnetwalk.Variable, where string) {
+// Pointers in the value are named with what they point to; w, when not nil,
+// lets pointers into vnet data areas be named too.
+func (s *session) printText(out io.Writer, x *vnetwalk.Variable, where string, w *vnetwalk.Walk) {
 	typ := "no DWARF type"
 	if x.Type != nil {
 		typ = symbols.TypeName(x.Type)
@@ -214,6 +216,8 @@ func (s *session) printText(out io.Writer, x *vnetwalk.Variable, where string) {
 		return
 	}
 	v := value.Decode(x.Type, x.Bytes, s.syms.ByteOrder(), s.syms.PtrSize(), s.dec.Limits)
-	v.Format(out, value.FormatOptions{})
+	v.Format(out, value.FormatOptions{Symbolize: func(addr uint64) (string, bool) {
+		return s.k.Describe(addr, w)
+	}})
 	fmt.Fprintln(out)
 }

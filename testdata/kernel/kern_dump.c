@@ -1,10 +1,11 @@
 /*
  * Full physical memory dump written to FULLDUMP_PORT, in the ELF format of
- * FreeBSD's dumpsys_generic (sys/kern/kern_dump.c): an ELF64 ET_CORE header
- * with OSABI 255 (standalone), one PT_LOAD per dump_avail range with equal
- * physical and virtual addresses, and segment data from the first page
- * boundary after the program headers. Like FreeBSD, the header leaves
- * e_version at 0 and sets only e_ident[EI_VERSION].
+ * FreeBSD's dumpsys_generic (sys/kern/kern_dump.c). It is an ELF64 ET_CORE
+ * file with OSABI 255 (standalone) and one PT_LOAD per dump_avail range,
+ * whose physical and virtual addresses are both the physical start. The
+ * segment data starts at the first page boundary after the program
+ * headers. Like FreeBSD, the header leaves e_version at 0 and sets only
+ * e_ident[EI_VERSION].
  */
 #include "kernel.h"
 

@@ -9,7 +9,7 @@
  *   +-- mail (3, own vnet)
  *   +-- dns (4, own vnet)
  *
- * As in FreeBSD's kern_jail.c, allprison holds every jail except prison0
+ * As in FreeBSD's kern_jail.c, allprison contains every jail except prison0
  * in jid order, children are inserted at the head of pr_children, and
  * pr_childcount counts all descendants.
  */

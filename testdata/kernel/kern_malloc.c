@@ -1,7 +1,7 @@
 /*
  * Memory allocators. malloc hands out small objects from chunks of
- * direct-map pages, so that objects may straddle page boundaries inside a
- * chunk; kmem_malloc maps whole pages into the kernel map, as FreeBSD's
+ * direct-map pages, so objects may straddle page boundaries inside a
+ * chunk. kmem_malloc maps whole pages into the kernel map, as FreeBSD's
  * malloc does for large requests such as a vnet's data area.
  */
 #include "kernel.h"

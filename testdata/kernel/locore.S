@@ -119,12 +119,17 @@ start64_high:
 	hlt
 	jmp	2b
 
-	.section .rodata
+/*
+ * The GDT lives in .data with the accessed bits already set: the CPU sets
+ * them when it loads a selector, and a debugger comparing the loaded image
+ * with the ELF file would otherwise see changed read-only bytes.
+ */
+	.data
 	.balign	16
 boot_gdt:
 	.quad	0			/* null */
-	.quad	0x00af9a000000ffff	/* 0x08: 64-bit code */
-	.quad	0x00cf92000000ffff	/* 0x10: data */
+	.quad	0x00af9b000000ffff	/* 0x08: 64-bit code */
+	.quad	0x00cf93000000ffff	/* 0x10: data */
 boot_gdt_end:
 boot_gdt_desc32:
 	.word	boot_gdt_end - boot_gdt - 1

@@ -1,7 +1,7 @@
 /*
- * Machine-dependent start-up: read the PVH memory map, set up physical
- * memory, page tables and the message buffer, then build the VNET and jail
- * state and "panic" so that the dump code writes the crash dumps.
+ * Machine-dependent start-up. Read the PVH memory map and set up physical
+ * memory, page tables and the message buffer. Then build the VNET and jail
+ * state and panic on purpose, which writes the crash dumps.
  */
 #include "kernel.h"
 #include "msgbuf.h"
@@ -35,7 +35,7 @@ vm_paddr_t kernphys = KERNLOAD;
  */
 vm_paddr_t dump_avail[PHYS_AVAIL_COUNT];
 
-/* Dumps to write; the command line options fulldump=0 and olddumps=0 clear them. */
+/* Dumps to write, cleared by the command line options fulldump=0 and olddumps=0. */
 bool dump_full = true;
 bool dump_old = true;
 
@@ -43,7 +43,7 @@ static char cmdline[256];
 
 extern char _end[];
 
-/* Lowest physical page the page allocator hands out: above the KERNBASE map. */
+/* Lowest physical page the page allocator hands out, just above the KERNBASE map. */
 #define	FIRST_FREE_PA	(4UL * 1024 * 1024)
 
 /*
@@ -92,8 +92,8 @@ cmdline_has(const char *word)
 
 /*
  * Copy the kernel command line (QEMU -append). fulldump=0 skips the full
- * dump and olddumps=0 the version 1 and 2 minidumps: writing through an
- * I/O port under TCG takes about a minute per 20 MB.
+ * dump and olddumps=0 the version 1 and 2 minidumps. They save time
+ * because QEMU's debugcon device makes one host write per byte.
  */
 static void
 read_cmdline(const struct hvm_start_info *si)

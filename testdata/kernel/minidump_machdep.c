@@ -13,9 +13,9 @@
  * the same page set: no dump_avail page, and bit i of the bitmap stands for
  * physical page i. Version 2 has the same directory section as version 3.
  * Version 1 has one page of page-table entries per 2 MiB from KERNBASE to
- * the end of the KERNBASE map, as FreeBSD 7 wrote when all kernel virtual
- * memory lay above KERNBASE; the kernel map below KERNBASE (and with it
- * every vnet's data area) is therefore not reachable in a version 1 dump.
+ * the end of the KERNBASE map. FreeBSD 7 wrote it when all kernel virtual
+ * memory lay above KERNBASE. The kernel map below KERNBASE, and with it
+ * every vnet's data area, is therefore not reachable in a version 1 dump.
  */
 #include "kernel.h"
 #include "minidump.h"

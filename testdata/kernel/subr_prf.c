@@ -1,9 +1,9 @@
 /*
  * Formatted output to the console port and the kernel message buffer.
  *
- * printf writes to both, like FreeBSD's kernel printf; cons_printf writes
- * only to the console so that progress lines printed while the dumps are
- * being written do not change the message buffer they contain.
+ * printf writes to both, like FreeBSD's kernel printf. cons_printf writes
+ * only to the console, so the progress lines printed while the dumps are
+ * written do not change the message buffer the dumps contain.
  */
 #include "kernel.h"
 #include "msgbuf.h"
@@ -182,8 +182,9 @@ cons_printf(const char *fmt, ...)
 }
 
 /*
- * Set up the message buffer in size bytes of physical memory at pa: the text
- * area first, struct msgbuf in the last bytes (FreeBSD's msgbufinit).
+ * Set up the message buffer in size bytes of physical memory at pa, with
+ * the text area first and struct msgbuf in the last bytes, as FreeBSD's
+ * msgbufinit does.
  */
 void
 msgbuf_setup(vm_paddr_t pa, size_t size)
@@ -210,7 +211,7 @@ halt_forever(void)
 
 /*
  * Record the panic message in panicstr and write the crash dumps, as
- * FreeBSD's panic() followed by doadump() does; never returns.
+ * FreeBSD's panic() followed by doadump() does. Never returns.
  */
 void
 panic(const char *fmt, ...)

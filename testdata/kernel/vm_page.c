@@ -5,7 +5,7 @@
  * bottom of the free range upwards and are added to the dump set when
  * allocated, as FreeBSD's UMA does for its direct-map pages. Pages backing
  * the kernel map come from the top downwards, so consecutive kernel virtual
- * pages sit on physical pages in descending order; the minidump code finds
+ * pages sit on physical pages in descending order. The minidump code finds
  * them by walking the page tables.
  */
 #include "kernel.h"

@@ -1,8 +1,8 @@
 /*
- * Creation of virtual network stacks with FreeBSD's vnet_alloc semantics:
- * each vnet gets its own copy of the set_vnet template in kernel map memory,
- * and vnet_data_base is chosen so that adding a variable's template address
- * yields the address of the vnet's copy.
+ * Creation of virtual network stacks with FreeBSD's vnet_alloc semantics.
+ * Each vnet gets its own copy of the set_vnet template in kernel map
+ * memory. Its vnet_data_base is the distance from the template to that
+ * copy, so adding a variable's template address gives the vnet's copy.
  */
 #include "kernel.h"
 #include "vnet.h"
@@ -10,13 +10,27 @@
 struct vnet_list_head vnet_head;
 struct vnet *vnet0;
 
-/* The vnet the constructors act on; FreeBSD keeps it in curthread->td_vnet. */
+/* The vnet the constructors act on (curthread->td_vnet on FreeBSD). */
 struct vnet *curvnet;
+
+/*
+ * Stand-in for the sysctl node of FEATURE(vimage). FreeBSD's gdb scripts
+ * (sys/tools/gdb/vnet.py) test whether this symbol exists to decide that a
+ * kernel has VIMAGE.
+ */
+struct sysctl_oid_stub {
+	const char	*oid_name;
+	const char	*oid_descr;
+	int		 oid_number;
+};
+struct sysctl_oid_stub sysctl___kern_features_vimage = {
+	"vimage", "VIMAGE kernel virtualization", -1,
+};
 
 /* Space that kernel modules' virtualized variables are carved from. */
 VNET_DEFINE_STATIC(char, modspace[VNET_MODMIN]) __aligned(sizeof(void *));
 
-/* Number of vnets created so far; vnet0 is 0. */
+/* Number of vnets created so far, which is the next vnet's ordinal. */
 static int vnet_ordinal;
 
 /*

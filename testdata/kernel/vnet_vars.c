@@ -2,13 +2,14 @@
  * Virtualized (V_) variables of the test kernel and the constructors that
  * give each vnet its own values.
  *
- * The set covers the C types a vnet reader has to decode: integers of every
- * width and signedness, bool, enums (with values that have no enumerator),
- * bit-fields that cross byte boundaries, unions, nested structures, arrays
- * of scalars, structures and two dimensions, strings and raw bytes,
- * pointers (into the same vnet, to kernel globals, to heap objects, NULL),
- * function pointers, queue(3) heads, typedef chains and qualifiers. Names
- * follow FreeBSD's network stack where one fits.
+ * The set covers the C types a vnet reader has to decode. There are
+ * integers of every width and signedness, bool, and enums with values
+ * that have no enumerator. There are bit-fields that cross byte
+ * boundaries, unions, nested structures, and arrays of scalars, of
+ * structures and of two dimensions. Strings and raw bytes, pointers (into
+ * the same vnet, to kernel globals, to heap objects, NULL), function
+ * pointers, queue(3) heads, typedef chains and qualifiers complete it.
+ * Names follow FreeBSD's network stack where one fits.
  *
  * Ordinals: 0 is vnet0 (prison0), then the jails web, db, mail, dns and
  * web.php in creation order. Variables left out of the constructors keep
@@ -41,7 +42,7 @@ enum ipfw_verbose_level {
 
 /*
  * TCP options packed into bit-fields. rexmit_slop, mss_shift and
- * rtt_adjust cross byte boundaries; seq_hi starts a new 64-bit unit.
+ * rtt_adjust cross byte boundaries, and seq_hi starts a new 64-bit unit.
  */
 struct tcp_cfg_bits {
 	unsigned int	sack_enable:1;
@@ -351,7 +352,7 @@ static const uint8_t raw_bytes[NVNETS][8] = {
 	{ 'p', 'h', 'p', 0xc3, 0xa9, 0xe2, 0x82, 0xac },
 };
 
-/* Interfaces of each vnet; the first is always the loopback. */
+/* Interfaces of each vnet, the loopback first. */
 static const char *const ifnames[NVNETS][4] = {
 	{ "lo0", "em0", "em1", "bridge0" },
 	{ "lo0", "epair0b" },
@@ -364,7 +365,7 @@ static const int ntcpcb[NVNETS] = { 3, 2, 1, 0, 2, 1 };
 static const int nudpcb[NVNETS] = { 2, 0, 1, 1, 3, 0 };
 static const int nipq[NVNETS] = { 0, 2, 3, 1, 0, 0 };
 
-/* Bit-field values: each row is one vnet. */
+/* Bit-field values, one row per vnet. */
 static const struct tcp_cfg_bits cfg_bits[NVNETS] = {
 	{ 1, 2, -3, 9, 0, 0x11, 1, 0, true, TCP_CC_NEWRENO },
 	{ 0, 7, 31, 2047, 255, 0xa5, 0xffffffffff, -524288, false, TCP_CC_CUBIC },
@@ -499,8 +500,8 @@ ipstat_init(int ordinal)
 }
 
 /*
- * Constructors for one vnet, run with curvnet set to it: the counterpart
- * of FreeBSD's VNET_SYSINIT functions.
+ * Run the constructors for one vnet with curvnet set to it, as FreeBSD
+ * runs its VNET_SYSINIT functions.
  */
 void
 vnet_vars_init(int ordinal, const char *owner, struct prison *pr)
@@ -568,8 +569,8 @@ vnet_vars_init(int ordinal, const char *owner, struct prison *pr)
 
 /*
  * Change template values after all vnets exist. FreeBSD's template only
- * holds initial values, so a reader that returns a template value instead
- * of the vnet's copy shows 99 or 1280 where every vnet has another value.
+ * contains initial values, so a reader that returns a template value in
+ * place of the vnet's copy shows 99 or 1280 where every vnet has another.
  */
 void
 vnet_template_update(void)

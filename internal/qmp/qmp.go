@@ -40,7 +40,8 @@ type Event struct {
 // A Client is a QMP connection in command mode. Its methods are safe for
 // concurrent use, but commands are sent one at a time. After a failed read
 // or write, including one ended by a context, every later command returns
-// that failure: the reply stream can no longer be matched to commands.
+// that failure, because the reply stream can no longer be matched to
+// commands.
 type Client struct {
 	conn    net.Conn
 	scanner *bufio.Scanner
@@ -96,7 +97,7 @@ func (c *Client) handshake(ctx context.Context) error {
 		return fmt.Errorf("qmp: read greeting from %s: %w", c.path, c.contextError(ctx, err))
 	}
 	if msg.Greeting == nil {
-		return fmt.Errorf("qmp: %s sent no greeting (want an object with a \"QMP\" member)", c.path)
+		return fmt.Errorf("qmp: %s sent no greeting (expected an object with a \"QMP\" member first)", c.path)
 	}
 	if _, err := c.execute(ctx, "qmp_capabilities", nil); err != nil {
 		return err

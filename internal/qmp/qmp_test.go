@@ -27,7 +27,7 @@ type request struct {
 type handler func(req request, reply func(line string)) bool
 
 // startServer runs a fake QMP server on a Unix socket in a temporary
-// directory. It sends first (the greeting, unless empty) and then answers
+// directory. It sends first (the greeting, unless empty) and then handles
 // each request with h. Received requests are sent on the returned channel.
 func startServer(t *testing.T, first string, h handler) (string, <-chan request) {
 	t.Helper()
@@ -65,7 +65,7 @@ func startServer(t *testing.T, first string, h handler) (string, <-chan request)
 	return path, requests
 }
 
-// qemuLike answers as QEMU 7.2 does for the commands the tests use.
+// qemuLike replies as QEMU 7.2 does to the commands the tests use.
 func qemuLike(req request, reply func(string)) bool {
 	id := string(req.ID)
 	switch req.Execute {

@@ -12,8 +12,8 @@ import (
 // runOracle runs the gdb oracle script against QEMU's gdbstub with the
 // kernel as gdb's program file; the script writes its JSON to output.
 //
-// Debian's gdb has no FreeBSD OS ABI handler and would read the kernel's
-// FreeBSD-tagged ELF file as 32-bit; "set osabi none" before the file loads
+// Debian's gdb has no FreeBSD OS ABI handler, so it would read the kernel's
+// FreeBSD-tagged ELF file as 32-bit. "set osabi none" before the file loads
 // keeps the 64-bit addresses.
 func runOracle(ctx context.Context, opt options, gdbSocket, kernel, output string) error {
 	args := []string{

@@ -190,7 +190,8 @@ func (v *vm) saveMemory(ctx context.Context, out string) error {
 	return nil
 }
 
-// quit asks QEMU to exit and waits for it, killing it after 30 seconds.
+// quit sends the QMP quit command and waits up to 30 seconds for QEMU to
+// exit. The caller kills QEMU if it is still running after that.
 func (v *vm) quit(ctx context.Context) error {
 	if _, err := v.qmp.Execute(ctx, "quit", nil); err != nil {
 		return err
@@ -199,7 +200,7 @@ func (v *vm) quit(ctx context.Context) error {
 	case <-v.exited:
 		return nil
 	case <-time.After(30 * time.Second):
-		return fmt.Errorf("QEMU pid %d did not exit within 30s of quit; killed it", v.cmd.Process.Pid)
+		return fmt.Errorf("QEMU pid %d did not exit within 30s of the quit command", v.cmd.Process.Pid)
 	}
 }
 

@@ -76,8 +76,8 @@ func TestLastLines(t *testing.T) {
 
 // TestBootCommittedKernel boots the committed clang-dwarf4 kernel and
 // compares the minidump it writes with the committed one. Pages below
-// 1 MiB are skipped: the firmware's timer tick count at 0x46c and its
-// stack there differ from boot to boot.
+// 1 MiB are skipped because firmware data there, such as the BIOS timer
+// tick count at 0x46c, differs from boot to boot.
 func TestBootCommittedKernel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots QEMU for about 20 s; skipped with -short")

@@ -49,7 +49,7 @@ func (t *Table) dwarfIdx() (*dwarfIndex, error) {
 		return nil, t.dwarfEr
 	}
 	t.indexOnce.Do(func() {
-		t.index, t.indexErr = buildIndex(t.dwarf)
+		t.index, t.indexErr = buildIndex(t.dwarf, t.debugInfoSize())
 		if t.indexErr != nil {
 			t.indexErr = fmt.Errorf("index DWARF of %s: %w", t.DebugPath(), t.indexErr)
 		}
@@ -57,11 +57,22 @@ func (t *Table) dwarfIdx() (*dwarfIndex, error) {
 	return t.index, t.indexErr
 }
 
-func buildIndex(d *dwarf.Data) (*dwarfIndex, error) {
+// buildIndex reads every DIE in order, tracking the nesting depth itself
+// instead of calling SkipChildren, which follows DW_AT_sibling offsets that
+// a corrupt file may point backwards. Each DIE takes at least one byte, so
+// more than maxEntries DIEs means debug/dwarf's reader has stopped
+// advancing: Go 1.26's reader returns endless null entries when
+// .debug_info ends inside a LEB128 number.
+func buildIndex(d *dwarf.Data, maxEntries int64) (*dwarfIndex, error) {
 	idx := &dwarfIndex{vars: make(map[string][]varRef), types: make(map[string][]typeRef)}
 	r := d.Reader()
 	var unit dwarf.Offset
-	for {
+	depth := 0 // 1 for the direct children of a unit
+	for n := int64(0); ; n++ {
+		if n > maxEntries {
+			return nil, fmt.Errorf("corrupt .debug_info: more than %d entries in %d bytes "+
+				"(a LEB128 number runs past the end of the section)", maxEntries, maxEntries)
+		}
 		e, err := r.Next()
 		if err != nil {
 			return nil, err
@@ -71,17 +82,19 @@ func buildIndex(d *dwarf.Data) (*dwarfIndex, error) {
 		}
 		switch e.Tag {
 		case 0:
+			depth = max(depth-1, 0)
 			continue
 		case dwarf.TagCompileUnit, dwarf.TagPartialUnit, dwarf.TagTypeUnit:
-			// Read on into the unit's children.
-			unit = e.Offset
-			continue
-		}
-		if err := idx.add(d, e, unit); err != nil {
-			return nil, err
+			unit, depth = e.Offset, 0
+		default:
+			if depth == 1 {
+				if err := idx.add(d, e, unit); err != nil {
+					return nil, err
+				}
+			}
 		}
 		if e.Children {
-			r.SkipChildren()
+			depth++
 		}
 	}
 }

@@ -79,20 +79,30 @@ func (b *typeBuilder) read(off dwarf.Offset) (die, error) {
 		return die{}, fmt.Errorf("no DWARF entry starts at offset %#x", off)
 	}
 	d := die{Entry: e, addrSize: r.AddressSize()}
+
+	// Collect the direct children, reading grandchildren in order rather
+	// than with SkipChildren (see buildIndex for why).
+	depth := 0
 	for e.Children {
 		k, err := r.Next()
 		if err != nil {
 			return die{}, err
 		}
 		if k == nil {
-			return die{}, fmt.Errorf("children of DIE %#x run past the end of the unit", off)
+			return die{}, fmt.Errorf("children of DIE %#x run past the end of the DWARF", off)
 		}
 		if k.Tag == 0 {
-			break
+			if depth == 0 {
+				break
+			}
+			depth--
+			continue
 		}
-		d.kids = append(d.kids, k)
+		if depth == 0 {
+			d.kids = append(d.kids, k)
+		}
 		if k.Children {
-			r.SkipChildren()
+			depth++
 		}
 	}
 	return d, nil

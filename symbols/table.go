@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"sync"
 
@@ -158,6 +159,23 @@ func (t *Table) loadDWARF() {
 		return
 	}
 	t.dwarf = d
+}
+
+// debugInfoSize returns the uncompressed size of .debug_info in bytes, an
+// upper bound on the number of DIEs in it.
+func (t *Table) debugInfoSize() int64 {
+	if s := t.debug.Section(".debug_info"); s != nil {
+		return int64(s.Size)
+	}
+	// A GNU .zdebug_info starts with "ZLIB" and the big-endian 64-bit
+	// uncompressed size.
+	if s := t.debug.Section(".zdebug_info"); s != nil {
+		var hdr [12]byte
+		if _, err := s.ReadAt(hdr[:], 0); err == nil && string(hdr[:4]) == "ZLIB" {
+			return int64(binary.BigEndian.Uint64(hdr[4:]) & math.MaxInt64)
+		}
+	}
+	return 0
 }
 
 // Close closes the kernel and debug files.

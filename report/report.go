@@ -70,6 +70,7 @@ type Vnet struct {
 	Address   Hex        `json:"address"`
 	Vnet0     bool       `json:"vnet0"`
 	Jails     []JailRef  `json:"jails"`
+	Sharers   []JailRef  `json:"sharing_jails,omitempty"`
 	Magic     string     `json:"magic"`
 	Ifcnt     uint32     `json:"ifcnt"`
 	Sockcnt   uint32     `json:"sockcnt"`
@@ -121,6 +122,9 @@ func NewVnet(v *vnetwalk.Vnet) Vnet {
 	}
 	for _, j := range v.Jails {
 		r.Jails = append(r.Jails, JailRef{JID: j.JID, Name: j.Name})
+	}
+	for _, j := range v.Sharers {
+		r.Sharers = append(r.Sharers, JailRef{JID: j.JID, Name: j.Name})
 	}
 	if v.Err != nil {
 		r.Error = v.Err.Error()

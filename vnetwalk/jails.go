@@ -113,7 +113,13 @@ func joinJails(w *Walk) {
 		if i == 0 {
 			j.OwnsVnet = true // prison0
 		}
-		if !j.OwnsVnet || j.Err != nil {
+		if j.Err != nil {
+			continue
+		}
+		if !j.OwnsVnet {
+			if v := vnets[j.VnetAddr]; v != nil {
+				v.Sharers = append(v.Sharers, j)
+			}
 			continue
 		}
 		if v := vnets[j.VnetAddr]; v != nil {

@@ -18,6 +18,9 @@ type Vnet struct {
 	DataMem  uint64
 	DataBase uint64 // vnet_data_mem - __start_set_vnet
 	Jails    []*Jail
+	// Sharers are the jails without PR_VNET that use this vnet, such as a
+	// jail nested in a vnet jail without its own network stack.
+	Sharers []*Jail
 	// Err is set when this vnet could not be read or is not a valid vnet;
 	// the other fields hold what was read before the problem.
 	Err error

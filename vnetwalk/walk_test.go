@@ -274,6 +274,9 @@ func TestJailsOwnVnets(t *testing.T) {
 	if got := owners(res.Vnets[0]); got != "web" {
 		t.Errorf("vnet A owned by %q, want web (web.static has no PR_VNET)", got)
 	}
+	if len(res.Vnets[0].Sharers) != 1 || res.Vnets[0].Sharers[0].Name != "web.static" {
+		t.Errorf("vnet A sharers = %v, want web.static", res.Vnets[0].Sharers)
+	}
 	if got := owners(res.Vnets[1]); got != "0" {
 		t.Errorf("vnet0 owned by %q, want prison0 (named 0)", got)
 	}

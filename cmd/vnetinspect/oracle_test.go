@@ -202,6 +202,21 @@ func compareWithOracle(t *testing.T, got, want map[string]any) {
 			}
 		}
 		compareVariables(t, where, list(g, "variables"), list(w, "variables"))
+
+		// Jails without PR_VNET that gdb saw pointing at this vnet share it.
+		var wantSharers []string
+		for _, j := range list(want, "jails") {
+			if jm := obj(j); jm["vnet_owner"] == false && jm["vnet"] == w["address"] {
+				wantSharers = append(wantSharers, fmt.Sprint(jm["name"]))
+			}
+		}
+		var gotSharers []string
+		for _, j := range list(g, "sharing_jails") {
+			gotSharers = append(gotSharers, fmt.Sprint(obj(j)["name"]))
+		}
+		if !reflect.DeepEqual(gotSharers, wantSharers) {
+			t.Errorf("%s: sharing_jails = %v, gdb saw %v", where, gotSharers, wantSharers)
+		}
 	}
 
 	gj, wj := list(got, "jails"), list(want, "jails")

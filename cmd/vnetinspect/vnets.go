@@ -111,6 +111,10 @@ func jailColumns(v *vnetwalk.Vnet) (string, string) {
 	if v.Vnet0 {
 		names[0] += " (vnet0)"
 	}
+	for _, j := range v.Sharers {
+		ids = append(ids, fmt.Sprint(j.JID))
+		names = append(names, j.Name+" (shares)")
+	}
 	return strings.Join(ids, ","), strings.Join(names, ",")
 }
 

@@ -26,7 +26,7 @@
 //     int z[0]. Both have ByteSize 0, but godwarf's Size method returns a
 //     negative number for Count -1, so use [Sizeof].
 //   - A FuncType has ReflectKind reflect.Func when the DWARF marks it
-//     prototyped, which is how [TypeName] tells (void) from ().
+//     prototyped. [TypeName] uses it to print (void) rather than ().
 //
 // [TypeName] spells types the way gdb's whatis does, so output can be
 // compared with gdb.

@@ -46,7 +46,7 @@ type typeRef struct {
 // dwarfIdx builds the index on first use and returns it.
 func (t *Table) dwarfIdx() (*dwarfIndex, error) {
 	if t.dwarf == nil {
-		return nil, t.dwarfEr
+		return nil, t.dwarfErr
 	}
 	t.indexOnce.Do(func() {
 		t.index, t.indexErr = buildIndex(t.dwarf, t.debugInfoSize())
@@ -213,7 +213,7 @@ func (t *Table) VariableType(name string) (godwarf.Type, error) {
 
 // VariableTypeAt returns the type of the variable with this name whose
 // DW_AT_location is the link address addr, as found in the symbol table.
-// It tells apart static variables of different files that share a name.
+// It distinguishes static variables of different files that share a name.
 // If the name has only one definition, that definition's type is returned
 // without comparing addresses.
 func (t *Table) VariableTypeAt(name string, addr uint64) (godwarf.Type, error) {

@@ -10,8 +10,8 @@ import (
 )
 
 // maxTypeDepth caps how deeply type references may nest while one type is
-// built. Real kernels stay far below it (a pointer to a struct whose member
-// is an array of typedefs is four levels); only a corrupt file reaches it.
+// built. A pointer to a struct whose member is an array of typedefs is four
+// levels, so only a corrupt file comes near the cap.
 const maxTypeDepth = 1000
 
 // DW_ATE base type encodings (DWARF 5 section 5.1, table 5.1).
@@ -363,9 +363,10 @@ func (b *typeBuilder) enumType(d die, common godwarf.CommonType) (godwarf.Type, 
 }
 
 // arrayType builds a possibly multi-dimensional array. For int m[3][5]
-// DWARF has one array DIE with two subranges; the result is an ArrayType
-// of Count 3 whose element is an ArrayType of Count 5 (its Offset is the
-// second subrange DIE's, so every type in the chain has a distinct offset).
+// DWARF has one array DIE with two subranges, and the result is an
+// ArrayType of Count 3 whose element is an ArrayType of Count 5. The inner
+// array's Offset is its subrange DIE's offset, so every type in the chain
+// has a distinct offset.
 func (b *typeBuilder) arrayType(d die, common godwarf.CommonType) (godwarf.Type, error) {
 	outer := &godwarf.ArrayType{CommonType: common}
 	b.remember(d.Offset, outer)

@@ -17,8 +17,8 @@ type Symbol struct {
 	Section string // section name, "*ABS*" for absolute symbols, "*COM*" for common ones
 }
 
-// symbolIndex stores the symbols sorted by address plus what Lookup and
-// SymbolAt need to answer without scanning.
+// symbolIndex stores the symbols sorted by address, with the indexes that
+// let Lookup and SymbolAt avoid a scan.
 type symbolIndex struct {
 	sorted []Symbol       // by address, then by preference (see better)
 	byName map[string]int // index into sorted of the preferred symbol of each name

@@ -153,9 +153,9 @@ func TestSymbolAtZeroSizedLabel(t *testing.T) {
 		{0x1000, "btext", 0, true},
 		{0x1020, "btext", 0x20, true},
 		{0x1044, "func", 4, true},
-		{0x1050, "", 0, false},  // past func, which has a size
-		{0x1100, "", 0, false},  // past the end of .text
-		{0x0fff, "", 0, false},  // below every symbol
+		{0x1050, "", 0, false}, // past func, which has a size
+		{0x1100, "", 0, false}, // past the end of .text
+		{0x0fff, "", 0, false}, // below every symbol
 	}
 	for _, c := range cases {
 		s, off, ok := tab.SymbolAt(c.addr)

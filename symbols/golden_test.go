@@ -5,6 +5,7 @@ import (
 	"compress/bzip2"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -187,4 +188,46 @@ func unpackFixture(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestGoldenFilesAreCurrent reruns testdata/gdb-golden.sh and compares its
+// output with the committed golden files, so they cannot drift from the
+// committed kernels.
+func TestGoldenFilesAreCurrent(t *testing.T) {
+	for _, tool := range []string{"gdb", "llvm-nm", "bzip2"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed, so the golden files cannot be regenerated", tool)
+		}
+	}
+	if testing.Short() {
+		t.Skip("runs gdb on every test kernel, which takes seconds; skipped with -short")
+	}
+	out := t.TempDir()
+	cmd := exec.Command("sh", filepath.Join("testdata", "gdb-golden.sh"), out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gdb-golden.sh: %v\n%s", err, msg)
+	}
+	fresh, err := filepath.Glob(filepath.Join(out, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, _ := filepath.Glob(filepath.Join("testdata", "golden", "*"))
+	if len(fresh) != len(committed) {
+		t.Errorf("gdb-golden.sh writes %d files, testdata/golden has %d", len(fresh), len(committed))
+	}
+	for _, f := range fresh {
+		want, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(f)
+		got, err := os.ReadFile(filepath.Join("testdata", "golden", name))
+		if err != nil {
+			t.Errorf("testdata/golden/%s is missing: run testdata/gdb-golden.sh", name)
+			continue
+		}
+		if string(got) != string(want) {
+			t.Errorf("testdata/golden/%s differs from gdb's current output: run testdata/gdb-golden.sh", name)
+		}
+	}
 }

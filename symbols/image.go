@@ -55,7 +55,7 @@ func (t *Table) sectionAt(addr uint64) (elf.SectionHeader, bool) {
 // addr: the initial contents of its loaded sections, which for set_vnet is
 // the template every vnet's copy starts from. NOBITS sections such as .bss
 // read as zeros. ReadImage follows the io.ReaderAt contract: when it returns
-// n < len(p), the error says why, and it wraps [ErrNotInImage] when the
+// n < len(p), the error gives the reason, and it wraps [ErrNotInImage] when the
 // bytes at addr+n belong to no section.
 func (t *Table) ReadImage(p []byte, addr uint64) (int, error) {
 	if t.kernel.Type == elf.ET_REL {

@@ -20,9 +20,9 @@ func Resolve(t godwarf.Type) godwarf.Type {
 }
 
 // Member finds the member called name in struct or union type t, looking
-// through typedefs and qualifiers. Members of anonymous struct and union
-// members are found too, as C lets code name them directly; their
-// ByteOffset is then counted from the start of t. The result is a copy, so
+// through typedefs and qualifiers. It also finds members of anonymous
+// struct and union members, because C lets code name them directly, and
+// counts their ByteOffset from the start of t. The result is a copy, so
 // callers may change it.
 func Member(t godwarf.Type, name string) (godwarf.StructField, bool) {
 	return member(t, name, 0)
@@ -58,7 +58,7 @@ func member(t godwarf.Type, name string, depth int) (godwarf.StructField, bool) 
 //
 // To read the value, load ceil((bitOff+bitSize)/8) bytes at byteOff as a
 // little-endian integer, shift it right by bitOff and keep the low bitSize
-// bits; for a signed type, sign-extend from bit bitSize-1. For example, in
+// bits. For a signed type, then sign-extend from bit bitSize-1. For example, in
 //
 //	struct flags {
 //		unsigned int a : 3;   // bits 0-2 of the struct

@@ -28,10 +28,10 @@ type Table struct {
 	arch    string
 	ptrSize int
 
-	syms    symbolIndex
-	allocs  []elf.SectionHeader // allocated sections, sorted by address
-	dwarf   *dwarf.Data
-	dwarfEr error // why dwarf is nil
+	syms     symbolIndex
+	allocs   []elf.SectionHeader // allocated sections, sorted by address
+	dwarf    *dwarf.Data
+	dwarfErr error // the error that left dwarf nil
 
 	indexOnce sync.Once
 	index     *dwarfIndex
@@ -149,13 +149,13 @@ func (t *Table) openDebug(debugPath string) error {
 func (t *Table) loadDWARF() {
 	file := t.DebugPath()
 	if t.debug.Section(".debug_info") == nil && t.debug.Section(".zdebug_info") == nil {
-		t.dwarfEr = fmt.Errorf("%s has no .debug_info section: %w (pass the kernel.debug file)",
+		t.dwarfErr = fmt.Errorf("%s has no .debug_info section: %w (pass the kernel.debug file)",
 			file, ErrNoDebugInfo)
 		return
 	}
 	d, err := t.debug.DWARF()
 	if err != nil {
-		t.dwarfEr = fmt.Errorf("read DWARF of %s: %w", file, err)
+		t.dwarfErr = fmt.Errorf("read DWARF of %s: %w", file, err)
 		return
 	}
 	t.dwarf = d

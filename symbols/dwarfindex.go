@@ -43,7 +43,8 @@ type typeRef struct {
 	decl bool // a forward declaration with no members
 }
 
-// dwarfIdx builds the index on first use and returns it.
+// dwarfIdx builds the index on first use and returns it. The caller holds
+// t.dwarfMu.
 func (t *Table) dwarfIdx() (*dwarfIndex, error) {
 	if t.dwarf == nil {
 		return nil, t.dwarfErr
@@ -170,6 +171,8 @@ func entryAt(d *dwarf.Data, off dwarf.Offset) (*dwarf.Entry, error) {
 // forward declaration; if only declarations exist, the result is a
 // *godwarf.StructType with Incomplete set.
 func (t *Table) Type(name string) (godwarf.Type, error) {
+	t.dwarfMu.Lock()
+	defer t.dwarfMu.Unlock()
 	idx, err := t.dwarfIdx()
 	if err != nil {
 		return nil, err
@@ -198,10 +201,17 @@ func (t *Table) Type(name string) (godwarf.Type, error) {
 // declaration. When static variables of several files share the name, use
 // [Table.VariableTypeAt].
 func (t *Table) VariableType(name string) (godwarf.Type, error) {
+	t.dwarfMu.Lock()
+	defer t.dwarfMu.Unlock()
 	refs, err := t.variableRefs(name)
 	if err != nil {
 		return nil, err
 	}
+	return t.preferredVariableType(refs)
+}
+
+// preferredVariableType returns the type of the best-ranked DIE in refs.
+func (t *Table) preferredVariableType(refs []varRef) (godwarf.Type, error) {
 	best := refs[0]
 	for _, r := range refs[1:] {
 		if r.rank() < best.rank() {
@@ -217,6 +227,8 @@ func (t *Table) VariableType(name string) (godwarf.Type, error) {
 // If the name has only one definition, that definition's type is returned
 // without comparing addresses.
 func (t *Table) VariableTypeAt(name string, addr uint64) (godwarf.Type, error) {
+	t.dwarfMu.Lock()
+	defer t.dwarfMu.Unlock()
 	refs, err := t.variableRefs(name)
 	if err != nil {
 		return nil, err
@@ -236,7 +248,7 @@ func (t *Table) VariableTypeAt(name string, addr uint64) (godwarf.Type, error) {
 		}
 	}
 	if len(defs) == 0 {
-		return t.VariableType(name)
+		return t.preferredVariableType(refs)
 	}
 	return nil, fmt.Errorf("none of the %d DWARF definitions of variable %q in %s is at %#x: "+
 		"check that the debug file belongs to this kernel", len(defs), name, t.DebugPath(), addr)

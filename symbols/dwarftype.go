@@ -36,9 +36,8 @@ const (
 
 // typeAt returns the type whose DIE is at off, building it and every type
 // it refers to on first use. Built types are cached for the Table's life.
+// The caller holds t.dwarfMu.
 func (t *Table) typeAt(off dwarf.Offset) (godwarf.Type, error) {
-	t.typeMu.Lock()
-	defer t.typeMu.Unlock()
 	b := &typeBuilder{d: t.dwarf, cache: t.types}
 	typ, err := b.build(off)
 	if err != nil {

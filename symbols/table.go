@@ -40,8 +40,10 @@ type Table struct {
 	addrOnce sync.Once
 	addrData []byte // .debug_addr, for DW_OP_addrx locations
 
-	typeMu sync.Mutex
-	types  map[dwarf.Offset]godwarf.Type
+	// dwarfMu serializes every use of dwarf, because debug/dwarf's readers
+	// fill per-unit tables (DWARF 5 base offsets) lazily without locking.
+	dwarfMu sync.Mutex
+	types   map[dwarf.Offset]godwarf.Type // built types, guarded by dwarfMu
 }
 
 // Open reads the kernel at kernelPath and its DWARF. When debugPath is

@@ -448,3 +448,32 @@ func TestBitfieldExample(t *testing.T) {
 		t.Errorf("d decoded as in the doc example = %#x, want 0x1abcd", d)
 	}
 }
+
+func TestConcurrentLookups(t *testing.T) {
+	// Run with -race: lookups from several goroutines share one Table.
+	tab := openVariant(t, variants[1])
+	names := []string{"struct flags", "struct packet", "union word", "struct ops", "stat_t"}
+	vars := []string{"flags_init", "vnet_entry_vpacket", "ops", "version"}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			var err error
+			for i := range 50 {
+				if _, e := tab.Type(names[(g+i)%len(names)]); e != nil {
+					err = e
+				}
+				v := vars[(g+i)%len(vars)]
+				s, _ := tab.Lookup(v)
+				if _, e := tab.VariableTypeAt(v, s.Addr); e != nil {
+					err = e
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

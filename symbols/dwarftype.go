@@ -322,9 +322,9 @@ func memberLocation(k *dwarf.Entry) (int64, error) {
 		k.Offset, k.Val(dwarf.AttrDataMemberLoc))
 }
 
-// constantOffset decodes the expressions "DW_OP_plus_uconst N" and
-// "DW_OP_constu N [DW_OP_plus]", the only forms C compilers emit for a
-// member's offset.
+// constantOffset decodes the member offset expressions "DW_OP_plus_uconst N"
+// and "DW_OP_constu N [DW_OP_plus]" that DWARF 2 producers wrote. gcc 12 and
+// clang 14 write a plain constant instead.
 func constantOffset(expr []byte) (int64, bool) {
 	n, used := uleb128(expr[1:])
 	if used == 0 || n > math.MaxInt64 {
@@ -432,9 +432,9 @@ func setArray(a *godwarf.ArrayType, elem godwarf.Type, count, strideBits int64) 
 }
 
 // subrangeCount returns a dimension's element count, or -1 when unknown (a
-// flexible array member or a variable-length array). C compilers write
-// DW_AT_count (clang, and gcc for [0]) or DW_AT_upper_bound (gcc); old gcc
-// wrote an upper bound of -1 for [0].
+// flexible array member or a variable-length array). clang 14 writes
+// DW_AT_count, and gcc 12 writes DW_AT_upper_bound, or DW_AT_count 0 for
+// [0]. An upper bound of -1 with lower bound 0 also means length 0.
 func subrangeCount(k *dwarf.Entry) int64 {
 	if c, ok := k.Val(dwarf.AttrCount).(int64); ok {
 		if c < 0 {

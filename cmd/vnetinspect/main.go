@@ -70,6 +70,6 @@ variable of every vnet by its DWARF type.`,
 		return usageError{err}
 	})
 
-	root.AddCommand(newVnetsCmd(g), newPrintCmd(g), newDumpCmd(g))
+	root.AddCommand(newVnetsCmd(g), newPrintCmd(g), newDumpCmd(g), newDiffCmd(g))
 	return root
 }

@@ -59,6 +59,7 @@ type Kernel struct {
 	order   binary.ByteOrder
 	ptrSize int
 	layouts map[string]*layout
+	modules *Modules // set by LoadModules; nil means only the kernel's variables
 }
 
 // New joins a symbol table with a memory source.

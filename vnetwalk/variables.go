@@ -26,7 +26,10 @@ type Variable struct {
 	// Template is true when the bytes are the initial values in the kernel
 	// image (the symbol's link address), not any vnet's copy.
 	Template bool
-	Err      error
+	// Module is the file name of the kernel module (.ko) that defines the
+	// variable, or "" for the kernel's own.
+	Module string
+	Err    error
 }
 
 // ErrNotVirtualized reports a name with no vnet_entry_ symbol.
@@ -40,23 +43,44 @@ func VnetName(name string) string {
 }
 
 // VnetSymbol returns the vnet_entry_ symbol for a user's name, or false.
+// After LoadModules, a name the kernel does not define may name the
+// variable of one loaded module, and "if_epair.ko:name" (or
+// "if_epair:name") names a module's variable even when the kernel has one
+// of the same name. A module variable's symbol has its master address in
+// the kernel's set_vnet.
 func (k *Kernel) VnetSymbol(name string) (symbols.Symbol, bool) {
-	return k.Syms.Lookup(Prefix + VnetName(name))
+	module, short, qualified := splitModuleName(name)
+	if !qualified {
+		if s, ok := k.Syms.Lookup(Prefix + VnetName(name)); ok {
+			return s, true
+		}
+	}
+	if vars := k.modules.named(module, VnetName(short)); len(vars) == 1 {
+		return vars[0].KernelSymbol(), true
+	}
+	return symbols.Symbol{}, false
 }
 
 // VnetVariables lists every virtualized variable of the kernel, sorted by
-// name.
+// name, followed by those of the modules LoadModules mapped.
 func (k *Kernel) VnetVariables() ([]symbols.Symbol, error) {
 	set, err := k.Syms.Vnet()
 	if err != nil {
 		return nil, err
 	}
-	return set.Entries, nil
+	entries := set.Entries
+	for _, v := range k.modules.Vars() {
+		entries = append(entries, v.KernelSymbol())
+	}
+	return entries, nil
 }
 
 // ReadVnetVar reads the copy of a virtualized variable that belongs to v:
 // the bytes at v.vnet_data_base + &vnet_entry_name.
 func (k *Kernel) ReadVnetVar(sym symbols.Symbol, v *Vnet) *Variable {
+	if mv := k.modules.lookup(sym); mv != nil {
+		return k.readModuleVar(mv, v)
+	}
 	x := k.newVar(sym)
 	x.Vnet = v
 	set, err := k.Syms.Vnet()
@@ -65,7 +89,8 @@ func (k *Kernel) ReadVnetVar(sym symbols.Symbol, v *Vnet) *Variable {
 		return x
 	}
 	if sym.Addr < set.Start || sym.Addr >= set.Stop {
-		x.Err = fmt.Errorf("%s at %#x lies outside set_vnet [%#x, %#x); module variables are not resolved yet", sym.Name, sym.Addr, set.Start, set.Stop)
+		x.Err = fmt.Errorf("%s at %#x lies outside set_vnet [%#x, %#x) and is no variable of a module "+
+			"whose file was found", sym.Name, sym.Addr, set.Start, set.Stop)
 		return x
 	}
 	if v.Err != nil {
@@ -101,6 +126,9 @@ func (k *Kernel) ReadTemplate(sym symbols.Symbol) *Variable {
 func (k *Kernel) ReadGlobal(name string) (*Variable, error) {
 	sym, ok := k.Syms.Lookup(name)
 	if !ok {
+		if err := k.moduleLookupError(name); err != nil {
+			return nil, err
+		}
 		return nil, &symbols.LookupError{Kind: "symbol", Name: name, File: k.Syms.Path()}
 	}
 	x := k.newVar(sym)
@@ -114,10 +142,14 @@ func (k *Kernel) ReadGlobal(name string) (*Variable, error) {
 
 // newVar starts a Variable from a symbol, taking type and size from DWARF
 // when the kernel has it and from the symbol's size otherwise.
-func (k *Kernel) newVar(sym symbols.Symbol) *Variable {
+func (k *Kernel) newVar(sym symbols.Symbol) *Variable { return newVarTyped(sym, k.Syms) }
+
+// newVarTyped is newVar with the types of the file that defines sym, which
+// is a module's for module variables.
+func newVarTyped(sym symbols.Symbol, types *symbols.Table) *Variable {
 	x := &Variable{Name: strings.TrimPrefix(sym.Name, Prefix), Symbol: sym.Name, Size: int64(sym.Size)}
-	if k.Syms.HasDWARF() {
-		if t, err := k.Syms.VariableType(sym.Name); err == nil {
+	if types.HasDWARF() {
+		if t, err := types.VariableType(sym.Name); err == nil {
 			x.Type = t
 			if sz := t.Size(); sz > 0 {
 				x.Size = sz

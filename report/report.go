@@ -90,6 +90,7 @@ type Variable struct {
 	Size     int64           `json:"size"`
 	Type     string          `json:"type"`
 	Template bool            `json:"template,omitempty"`
+	Module   string          `json:"module,omitempty"` // the .ko defining it; absent for the kernel's
 	Bytes    *string         `json:"bytes,omitempty"`
 	Value    json.RawMessage `json:"value,omitempty"`
 	Error    string          `json:"error,omitempty"`
@@ -166,6 +167,7 @@ func (d Decoder) NewVariable(x *vnetwalk.Variable) Variable {
 		Address:  Hex(x.Addr),
 		Size:     x.Size,
 		Template: x.Template,
+		Module:   x.Module,
 	}
 	if x.Type != nil {
 		r.Type = symbols.TypeName(x.Type)

@@ -42,6 +42,9 @@ type globalOptions struct {
 	debugFile string
 	format    string
 	cacheDir  string
+	// modulePath lists directories searched for module files after the
+	// kernel's own, separated by ';' or ':'.
+	modulePath string
 }
 
 func newRootCmd() *cobra.Command {
@@ -66,10 +69,13 @@ variable of every vnet by its DWARF type.`,
 	pf.StringVar(&g.debugFile, "debug-file", "", "separate debug file (default: KERNEL.debug when it exists)")
 	pf.StringVar(&g.format, "format", "text", "output format: text or json (dump also takes ndjson)")
 	pf.StringVar(&g.cacheDir, "cache-dir", "", "directory for decompressed cores (default: the user cache directory)")
+	pf.StringVar(&g.modulePath, "module-path", "", "directories searched for module files (.ko, .ko.debug) "+
+		"after the kernel's, separated by ';' or ':' like kern.module_path")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{err}
 	})
 
 	root.AddCommand(newVnetsCmd(g), newPrintCmd(g), newDumpCmd(g), newDiffCmd(g), newDmesgCmd(g))
+	root.AddCommand(newModulesCmd(g))
 	return root
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/term"
@@ -21,9 +22,14 @@ type session struct {
 	core kvm.Core
 	k    *vnetwalk.Kernel
 	dec  report.Decoder
+	// moduleWarnings are LoadModules' problems, already printed to stderr.
+	moduleWarnings []string
 }
 
 func (s *session) Close() {
+	if s.k != nil {
+		s.k.Modules().Close()
+	}
 	if s.core != nil {
 		s.core.Close()
 	}
@@ -56,6 +62,7 @@ func openSession(g *globalOptions, stderr io.Writer) (*session, error) {
 	}
 	s.core = core
 	s.k = vnetwalk.New(syms, core.Virtual())
+	s.loadModules(g, stderr)
 	s.dec = report.Decoder{Syms: syms, Limits: value.DefaultLimits()}
 	return s, nil
 }
@@ -130,4 +137,21 @@ func checkFormat(format string, allowed ...string) error {
 		}
 	}
 	return usageError{fmt.Errorf("invalid --format %q: use one of %s", format, strings.Join(allowed, ", "))}
+}
+
+// loadModules maps the V_ variables of the loaded modules and prints what
+// went wrong as warnings, because the kernel's own variables do not depend
+// on the modules.
+func (s *session) loadModules(g *globalOptions, stderr io.Writer) {
+	cfg := vnetwalk.ModuleConfig{
+		KernelDir:  filepath.Dir(g.kernel),
+		SearchPath: vnetwalk.SplitModulePath(g.modulePath),
+	}
+	mods, err := s.k.LoadModules(cfg)
+	if err != nil {
+		s.moduleWarnings = []string{fmt.Sprintf("module variables not read: %v", err)}
+	} else {
+		s.moduleWarnings = mods.Warnings
+	}
+	writeWarnings(stderr, s.moduleWarnings)
 }

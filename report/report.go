@@ -32,6 +32,9 @@ type Report struct {
 	Vnets    []Vnet   `json:"vnets"`
 	Jails    []Jail   `json:"jails"`
 	Warnings []string `json:"warnings"`
+	// Forced is true when --force read a core whose version string differs
+	// from the kernel file's: every value may be wrong.
+	Forced bool `json:"forced,omitempty"`
 }
 
 // Kernel identifies the kernel file.

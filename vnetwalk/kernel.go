@@ -55,6 +55,9 @@ type Kernel struct {
 	Syms   *symbols.Table
 	Mem    kvm.Reader
 	Limits Limits
+	// Warnings are doubts found before any walk, such as a kernel match that
+	// could not be checked. Every Walk result starts with them.
+	Warnings []string
 
 	order   binary.ByteOrder
 	ptrSize int

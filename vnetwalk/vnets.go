@@ -58,7 +58,7 @@ func (w *Walk) Vnet0() *Vnet {
 
 // Walk reads vnet_head and allprison and joins vnets to their jails.
 func (k *Kernel) Walk() (*Walk, error) {
-	w := &Walk{}
+	w := &Walk{Warnings: append([]string{}, k.Warnings...)}
 	vnets, err := k.walkVnets(w)
 	if err != nil {
 		return nil, err

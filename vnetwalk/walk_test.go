@@ -2,6 +2,7 @@ package vnetwalk
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -314,5 +315,33 @@ func TestVnetName(t *testing.T) {
 		if got := VnetName(in); got != "ifnet" {
 			t.Errorf("VnetName(%q) = %q, want ifnet", in, got)
 		}
+	}
+}
+
+func TestCheckVersionMismatch(t *testing.T) {
+	w := newWorld(t)
+	sym, ok := w.syms.Lookup("version")
+	if !ok {
+		t.Fatal("test kernel has no version symbol")
+	}
+	b := w.mem.put(sym.Addr, int64(sym.Size))
+	copy(b, "FreeBSD 13.2-RELEASE GENERIC\n")
+	_, err := New(w.syms, w.mem).CheckVersion()
+	if !errors.Is(err, ErrKernelMismatch) {
+		t.Fatalf("CheckVersion error = %v, want ErrKernelMismatch", err)
+	}
+	if !strings.Contains(err.Error(), "FreeBSD 13.2-RELEASE GENERIC") {
+		t.Errorf("error %q does not name the core's version", err)
+	}
+}
+
+func TestCheckVersionUnreadable(t *testing.T) {
+	w := newWorld(t) // nothing mapped at the version string
+	c, err := New(w.syms, w.mem).CheckVersion()
+	if err != nil {
+		t.Fatalf("CheckVersion: %v", err)
+	}
+	if c.Checked || !strings.Contains(c.Reason, "could not be read") {
+		t.Errorf("check = %+v, want unchecked with the reason", c)
 	}
 }

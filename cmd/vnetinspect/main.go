@@ -45,6 +45,7 @@ type globalOptions struct {
 	// modulePath lists directories searched for module files after the
 	// kernel's own, separated by ';' or ':'.
 	modulePath string
+	force      bool
 }
 
 func newRootCmd() *cobra.Command {
@@ -71,6 +72,7 @@ variable of every vnet by its DWARF type.`,
 	pf.StringVar(&g.cacheDir, "cache-dir", "", "directory for decompressed cores (default: the user cache directory)")
 	pf.StringVar(&g.modulePath, "module-path", "", "directories searched for module files (.ko, .ko.debug) "+
 		"after the kernel's, separated by ';' or ':' like kern.module_path")
+	pf.BoolVar(&g.force, "force", false, "read the core even when its version string differs from the kernel's (results are marked forced)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{err}
 	})

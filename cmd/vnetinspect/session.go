@@ -18,10 +18,11 @@ import (
 
 // A session is an opened kernel and core.
 type session struct {
-	syms *symbols.Table
-	core kvm.Core
-	k    *vnetwalk.Kernel
-	dec  report.Decoder
+	forced bool // --force read a core whose version differs from the kernel's
+	syms   *symbols.Table
+	core   kvm.Core
+	k      *vnetwalk.Kernel
+	dec    report.Decoder
 	// moduleWarnings are LoadModules' problems, already printed to stderr.
 	moduleWarnings []string
 }
@@ -62,6 +63,10 @@ func openSession(g *globalOptions, stderr io.Writer) (*session, error) {
 	}
 	s.core = core
 	s.k = vnetwalk.New(syms, core.Virtual())
+	if err := s.checkKernel(g); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.loadModules(g, stderr)
 	s.dec = report.Decoder{Syms: syms, Limits: value.DefaultLimits()}
 	return s, nil
@@ -154,4 +159,20 @@ func (s *session) loadModules(g *globalOptions, stderr io.Writer) {
 		s.moduleWarnings = mods.Warnings
 	}
 	writeWarnings(stderr, s.moduleWarnings)
+}
+
+// checkKernel refuses a core whose version string differs from the kernel
+// file's, unless --force is given; then every result is marked forced.
+func (s *session) checkKernel(g *globalOptions) error {
+	c, err := s.k.CheckVersion()
+	switch {
+	case err != nil && !g.force:
+		return err
+	case err != nil:
+		s.forced = true
+		s.k.Warnings = append(s.k.Warnings, fmt.Sprintf("forced: %v", err))
+	case !c.Checked:
+		s.k.Warnings = append(s.k.Warnings, fmt.Sprintf("the kernel could not be matched to the core: %s", c.Reason))
+	}
+	return nil
 }

@@ -47,7 +47,7 @@ func newVnetsCmd(g *globalOptions) *cobra.Command {
 
 // walkReport builds the JSON report of a walk, with or without variables.
 func (s *session) walkReport(g *globalOptions, w *vnetwalk.Walk, withVars bool) *report.Report {
-	r := &report.Report{Vnets: []report.Vnet{}, Jails: []report.Jail{}, Warnings: append([]string{}, w.Warnings...)}
+	r := &report.Report{Vnets: []report.Vnet{}, Jails: []report.Jail{}, Warnings: append([]string{}, w.Warnings...), Forced: s.forced}
 	r.Kernel, r.Core = s.header(g)
 	var entries []symbols.Symbol
 	if withVars {

@@ -135,6 +135,12 @@ for kernel in elf/amd64-* elf/i386-*; do
 	llvm-nm --defined-only -S -n "$kernel" >"$out/$name.nm"
 done
 
+# The tool versions, so a check can tell drift from a different gdb.
+{
+	gdb --version | head -1
+	llvm-nm --version | grep -i version | head -1
+} >"$out/versions.txt"
+
 for arch in amd64 arm64; do
 	bzip2 -dc "freebsd-lldb/kernel-$arch.bz2" >"$unpacked"
 	llvm-nm --defined-only -S -n "$unpacked" >"$out/kernel-$arch.nm"

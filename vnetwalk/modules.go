@@ -76,7 +76,8 @@ type LinkerFile struct {
 	// Vars are the module's virtualized variables, sorted by name.
 	Vars []*ModuleVar
 	// Err says why the entry or its variables could not be read.
-	Err error
+	Err      error
+	classErr error // why Class is ""
 }
 
 // A ModuleVar is a virtualized variable that a module defines.
@@ -192,6 +193,10 @@ func (k *Kernel) LoadModules(cfg ModuleConfig) (*Modules, error) {
 	for _, f := range files {
 		if f.Kernel || f.Err != nil {
 			continue
+		}
+		if f.classErr != nil {
+			mods.Warnings = append(mods.Warnings, fmt.Sprintf("module %s: class name not read, so the "+
+				"file type decides how it was loaded: %v", f.Filename, f.classErr))
 		}
 		if err := k.loadModule(f, cfg, set, setErr, &mods.Warnings); err != nil && f.Err == nil {
 			f.Err = err
@@ -757,10 +762,7 @@ func (k *Kernel) readLinkerFile(addr uint64, o linkerOffsets, warnings *[]string
 			f.Size, f.HasSize = v, true
 		}
 	}
-	if f.Class, err = k.readClassName(addr + uint64(o.ops)); err != nil {
-		*warnings = append(*warnings, fmt.Sprintf("linker_file %#x (%s): class name not read: %v",
-			addr, f.Filename, err))
-	}
+	f.Class, f.classErr = k.readClassName(addr + uint64(o.ops))
 	return f, next
 }
 

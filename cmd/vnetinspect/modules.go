@@ -37,6 +37,7 @@ out of print and dump, and a warning names the paths tried.`,
 				return writeJSON(cmd.OutOrStdout(), res)
 			}
 			writeModuleTable(cmd.OutOrStdout(), res.Modules)
+			writeWarnings(cmd.ErrOrStderr(), res.Warnings)
 			return nil
 		},
 	}

@@ -23,7 +23,7 @@ type session struct {
 	core   kvm.Core
 	k      *vnetwalk.Kernel
 	dec    report.Decoder
-	// moduleWarnings are LoadModules' problems, already printed to stderr.
+	// moduleWarnings are LoadModules' problems, also in s.k.Warnings.
 	moduleWarnings []string
 }
 
@@ -67,7 +67,7 @@ func openSession(g *globalOptions, stderr io.Writer) (*session, error) {
 		s.Close()
 		return nil, err
 	}
-	s.loadModules(g, stderr)
+	s.loadModules(g)
 	s.dec = report.Decoder{Syms: syms, Limits: value.DefaultLimits()}
 	return s, nil
 }
@@ -144,10 +144,10 @@ func checkFormat(format string, allowed ...string) error {
 	return usageError{fmt.Errorf("invalid --format %q: use one of %s", format, strings.Join(allowed, ", "))}
 }
 
-// loadModules maps the V_ variables of the loaded modules and prints what
-// went wrong as warnings, because the kernel's own variables do not depend
-// on the modules.
-func (s *session) loadModules(g *globalOptions, stderr io.Writer) {
+// loadModules maps the V_ variables of the loaded modules. What went wrong
+// becomes a warning of every walk, because the kernel's own variables do
+// not depend on the modules.
+func (s *session) loadModules(g *globalOptions) {
 	cfg := vnetwalk.ModuleConfig{
 		KernelDir:  filepath.Dir(g.kernel),
 		SearchPath: vnetwalk.SplitModulePath(g.modulePath),
@@ -158,7 +158,7 @@ func (s *session) loadModules(g *globalOptions, stderr io.Writer) {
 	} else {
 		s.moduleWarnings = mods.Warnings
 	}
-	writeWarnings(stderr, s.moduleWarnings)
+	s.k.Warnings = append(s.k.Warnings, s.moduleWarnings...)
 }
 
 // checkKernel refuses a core whose version string differs from the kernel

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Writes golden/<kernel>.gdb and golden/<kernel>.nm for each kernel in elf/.
+# Writes golden/<kernel>.gdb and golden/<kernel>.nm for each kernel in elf/,
+# golden/kernel-<arch>.nm for the freebsd-lldb kernels and golden/versions.txt.
 # Every expected value in the symbols tests comes from these files, so they
 # are made only by gdb and llvm-nm, never by the package under test.
 #
@@ -23,7 +24,7 @@ vnet_entry_vlist vnet_entry_vcount vnet_entry_vpacket"
 # Typedefs that gdb's whatis unrolls by one level.
 typedefs="flags_t flags_p handler_t printer_t stat_t counter_t u_int uintptr_t bool"
 
-# Members whose offset and size are checked, as "struct NAME:member ...".
+# Members whose offsets are checked, as "struct NAME:member ...".
 members="struct packet:kind sport dport ports tag lval dval payload
 struct listed:link value
 struct vnet:vnet_le vnet_magic_n vnet_ifcnt vnet_sockcnt vnet_state vnet_data_mem vnet_data_base vnet_shutdown

@@ -77,7 +77,7 @@ variable of every vnet by its DWARF type.`,
 		return usageError{err}
 	})
 
-	root.AddCommand(newVnetsCmd(g), newPrintCmd(g), newDumpCmd(g), newDiffCmd(g), newDmesgCmd(g))
+	root.AddCommand(newVnetsCmd(g), newPrintCmd(g), newDumpCmd(g), newDiffCmd(g), newDmesgCmd(g), newInfoCmd(g))
 	root.AddCommand(newModulesCmd(g))
 	return root
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInfoRealDumps runs info on the real FreeBSD dumps, whose kernels have
+// no DWARF, so the thread is found through the exported proc_off_* and
+// thread_off_* offsets. Expected values are from the fixtures' README.
+func TestInfoRealDumps(t *testing.T) {
+	dir := t.TempDir()
+	kernel := unbzip2(t, filepath.Join(lldbFixtures, "kernel-amd64.bz2"), dir)
+	cases := []struct {
+		core, dumptid, pid, comm, proc string
+	}{
+		{"vmcore-amd64-minidump.bz2", "100670", "800", "sysctl", "0xfffff80002c3b528"},
+		{"vmcore-amd64-full.bz2", "100659", "806", "sysctl", "0xfffff80002f13528"},
+	}
+	for _, c := range cases {
+		t.Run(c.core, func(t *testing.T) {
+			core := unbzip2(t, filepath.Join(lldbFixtures, c.core), dir)
+			out, _, err := runCLI(t, "-N", kernel, "-M", core, "info", "--format", "json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := decodeJSON(t, []byte(out))
+			if got["dumptid"] != json.Number(c.dumptid) {
+				t.Errorf("dumptid = %v, want %s", got["dumptid"], c.dumptid)
+			}
+			th := obj(got["thread"])
+			if th == nil {
+				t.Fatalf("no thread; errors %v", got["errors"])
+			}
+			if th["tid"] != json.Number(c.dumptid) {
+				t.Errorf("thread tid = %v, want %s", th["tid"], c.dumptid)
+			}
+			p := obj(th["proc"])
+			if p["pid"] != json.Number(c.pid) {
+				t.Errorf("pid = %v, want %s", p["pid"], c.pid)
+			}
+			if p["comm"] != c.comm {
+				t.Errorf("comm = %v, want %s", p["comm"], c.comm)
+			}
+			if p["address"] != c.proc {
+				t.Errorf("proc address = %v, want %s", p["address"], c.proc)
+			}
+			errs := obj(got["errors"])
+			if got["vnet"] != nil || !strings.Contains(errs["vnet"].(string), "td_vnet") {
+				t.Errorf("vnet = %v, error %v; want null with a reason naming td_vnet", got["vnet"], errs["vnet"])
+			}
+			if got["panicstr"] != nil || !strings.Contains(errs["panicstr"].(string), "panicstr") {
+				t.Errorf("panicstr = %v, error %v; want null because the kernel has no panicstr symbol", got["panicstr"], errs["panicstr"])
+			}
+		})
+	}
+}
+
+// TestInfoTextUnavailable checks that text output says why an item is
+// missing instead of printing an empty or zero value.
+func TestInfoTextUnavailable(t *testing.T) {
+	dir := t.TempDir()
+	kernel := unbzip2(t, filepath.Join(lldbFixtures, "kernel-amd64.bz2"), dir)
+	core := unbzip2(t, filepath.Join(lldbFixtures, "vmcore-amd64-minidump.bz2"), dir)
+	out, _, err := runCLI(t, "-N", kernel, "-M", core, "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"time:       unavailable (symbol time_second not found",
+		`process:    0xfffff80002c3b528 pid 800 "sysctl"`,
+		"dumptid:    100670",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("info output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -31,7 +31,7 @@ out=build/$variant
 mkdir -p "$out"
 objs=""
 for src in locore.S machdep.c pmap.c vm_page.c kern_malloc.c subr_prf.c \
-	libkern.c kern_linker.c vnet.c vnet_vars.c kern_jail.c \
+	libkern.c kern_linker.c subr_pcpu.c vnet.c vnet_vars.c kern_jail.c kern_proc.c \
 	minidump_machdep.c kern_dump.c; do
 	obj=$out/${src%.*}.o
 	# shellcheck disable=SC2086 # cc and cflags are word lists

@@ -56,7 +56,7 @@ static const struct jail_spec jail_specs[] = {
 	{ 6, "web.static", "web", false, 4 },
 };
 
-static struct prison *
+struct prison *
 prison_find_name(const char *name)
 {
 	struct prison *pr;

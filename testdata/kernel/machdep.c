@@ -5,6 +5,7 @@
  */
 #include "kernel.h"
 #include "msgbuf.h"
+#include "proc.h"
 #include "pvh.h"
 
 #ifndef VARIANT
@@ -19,10 +20,9 @@ char ostype[] = "FreeBSD";
 int osreldate = 1401000;
 
 int hz = 1000;
-u_int mp_maxid = 0;
-int mp_ncpus = 1;
-lwpid_t dumptid = 100042;
+lwpid_t dumptid;			/* td_tid of the panicking thread */
 const char *panicstr;
+volatile time_t time_second = 1733318452; /* 2024-12-04 13:20:52 UTC */
 int dumping;
 u_long physmem;				/* pages of RAM */
 
@@ -35,9 +35,13 @@ vm_paddr_t kernphys = KERNLOAD;
  */
 vm_paddr_t dump_avail[PHYS_AVAIL_COUNT];
 
-/* Dumps to write, cleared by the command line options fulldump=0 and olddumps=0. */
+/*
+ * Dumps to write, cleared by the command line options fulldump=0,
+ * olddumps=0 and nocpudump=0.
+ */
 bool dump_full = true;
 bool dump_old = true;
+bool dump_nocpu = true;
 
 static char cmdline[256];
 
@@ -92,7 +96,8 @@ cmdline_has(const char *word)
 
 /*
  * Copy the kernel command line (QEMU -append). fulldump=0 skips the full
- * dump and olddumps=0 the version 1 and 2 minidumps. They save time
+ * dump, olddumps=0 the version 1 and 2 minidumps and nocpudump=0 the
+ * minidump without one counter page. They save time
  * because QEMU's debugcon device makes one host write per byte.
  */
 static void
@@ -102,6 +107,7 @@ read_cmdline(const struct hvm_start_info *si)
 		strlcpy(cmdline, phys_to_virt(si->cmdline_paddr), sizeof(cmdline));
 	dump_full = !cmdline_has("fulldump=0");
 	dump_old = !cmdline_has("olddumps=0");
+	dump_nocpu = !cmdline_has("nocpudump=0");
 }
 
 static void
@@ -118,6 +124,27 @@ print_banner(const struct hvm_start_info *si)
 		printf("dump_avail[%u] = [0x%lx, 0x%lx)\n", i / 2, dump_avail[i],
 		    dump_avail[i + 1]);
 	printf("KPML4phys = 0x%lx, kernel end %p\n", KPML4phys, (void *)_end);
+}
+
+/*
+ * Let a syslogd read the boot messages, then log more than the message
+ * buffer holds, so that the ring wraps: msg_rseq stays behind msg_wseq by
+ * more than msg_size and the oldest boot lines are overwritten.
+ */
+static void
+msgbuf_fill(void)
+{
+	u_int n = 0;
+
+	msgbufp->msg_rseq = msgbufp->msg_wseq;
+	while (msgbufp->msg_wseq - msgbufp->msg_rseq < msgbufp->msg_size + 4096) {
+		log(LOG_INFO, "nginx[1234]: *%u connection from 10.1.200.%u:%u, "
+		    "request \"GET /index.html\" done in %u ms\n", n, n % 250 + 1,
+		    40000 + n % 20000, n * 7 % 1000);
+		n++;
+	}
+	printf("msgbuf: logged %u lines, write sequence %u, read sequence %u\n",
+	    n, msgbufp->msg_wseq, msgbufp->msg_rseq);
 }
 
 /* C entry point, called by locore.S with the physical start info address. */
@@ -140,9 +167,12 @@ kernel_init(uint32_t start_info_pa)
 	print_banner(phys_to_virt(start_info_pa));
 
 	linker_init();
+	pcpu_startup();
 	vnet0_init();
 	jails_init();
+	procs_init();
+	msgbuf_fill();
 	vnet_template_update();
 
-	panic("vnetinspect test: dumping on purpose");
+	panic_in_thread();
 }

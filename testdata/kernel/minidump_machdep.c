@@ -17,9 +17,12 @@
  * memory lay above KERNBASE. The kernel map below KERNBASE, and with it
  * every vnet's data area, is therefore not reachable in a version 1 dump.
  */
+#include "jail.h"
 #include "kernel.h"
 #include "minidump.h"
 #include "msgbuf.h"
+#include "pcpu.h"
+#include "vnet.h"
 
 #define	PG_V		0x001UL
 #define	PG_RW		0x002UL
@@ -281,8 +284,43 @@ minidump_write(int version, uint16_t port)
 }
 
 /*
- * Write the version 3 minidump and, unless old is false, the version 1
- * and 2 minidumps.
+ * The counter page that the minidump on MINIDUMP_NOCPU_PORT leaves out:
+ * CPU minidump_nocpu_cpu's page of the counters of jail db's vnet, at
+ * virtual address minidump_nocpu_va. A reader of that dump finds the
+ * page table entry but not the page.
+ */
+struct vnet *minidump_nocpu_vnet;
+int minidump_nocpu_cpu = 2;
+vm_offset_t minidump_nocpu_va;
+
+/* Write a version 3 minidump without one CPU's page of one vnet's counters. */
+static void
+minidump_write_nocpu(void)
+{
+	struct prison *pr = prison_find_name("db");
+	char *slab;
+	vm_paddr_t pa;
+
+	if (pr == NULL || (slab = vnet_counter_slab(pr->pr_vnet)) == NULL)
+		panic("minidump: jail db or its counters not found");
+	minidump_nocpu_vnet = pr->pr_vnet;
+	minidump_nocpu_va = (vm_offset_t)slab +
+	    (vm_offset_t)minidump_nocpu_cpu * UMA_PCPU_ALLOC_SIZE;
+	pa = pmap_kextract(minidump_nocpu_va);
+	if (pa == 0)
+		panic("minidump: counter page %p not mapped",
+		    (void *)minidump_nocpu_va);
+	cons_printf("Leaving out vnet %p CPU %d counter page %p (physical 0x%lx)\n",
+	    (void *)minidump_nocpu_vnet, minidump_nocpu_cpu,
+	    (void *)minidump_nocpu_va, pa);
+	dump_drop_page(pa);
+	minidump_write(3, MINIDUMP_NOCPU_PORT);
+	dump_add_page(pa);
+}
+
+/*
+ * Write the version 3 minidump, unless old is false the version 1 and 2
+ * minidumps, and unless dump_nocpu is false the one without a counter page.
  */
 void
 minidumpsys(bool old)
@@ -293,5 +331,7 @@ minidumpsys(bool old)
 		minidump_write(1, MINIDUMP_V1_PORT);
 		minidump_write(2, MINIDUMP_V2_PORT);
 	}
+	if (dump_nocpu)
+		minidump_write_nocpu();
 	cons_printf("minidumps complete\n");
 }

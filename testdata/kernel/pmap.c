@@ -4,7 +4,9 @@
  *   - the direct map at DMAP_MIN_ADDRESS covering all RAM with 2 MiB pages;
  *   - PDP pages for the four PML4 slots from VM_MIN_KERNEL_ADDRESS up to
  *     KERNBASE's slot, as FreeBSD's create_pagetables allocates them;
- *   - KERNBASE mapping physical 0 upwards with nkpt 2 MiB pages;
+ *   - KERNBASE mapping physical 0 upwards with KERNBASE_PS_PAGES 2 MiB
+ *     pages, followed by 4 KiB pages for the struct pcpu area and loaded
+ *     modules, up to KERNBASE + nkpt * 2 MiB;
  *   - the kernel map from VM_MIN_KERNEL_ADDRESS with 4 KiB pages through
  *     page-table pages created on demand.
  * The boot tables of locore.S (identity map) are dropped once these load.
@@ -25,8 +27,11 @@
 #define	pd_index(va)	(((va) >> 21) & 511)
 #define	pt_index(va)	(((va) >> 12) & 511)
 
-/* Number of 2 MiB pages mapped at KERNBASE: physical 0 to 4 MiB. */
-int nkpt = 2;
+/*
+ * Number of 2 MiB page-directory entries at KERNBASE: KERNBASE_PS_PAGES
+ * large pages for physical 0 to 4 MiB, then one page-table page.
+ */
+int nkpt = KERNBASE_PS_PAGES + 1;
 
 /* End of the kernel map's page-table coverage, a multiple of NBPDR. */
 vm_offset_t kernel_vm_end = VM_MIN_KERNEL_ADDRESS;
@@ -99,7 +104,7 @@ pmap_bootstrap(void)
 	pdpt = table(pml4[pml4_index(KERNBASE)]);
 	pdpt[pdpt_index(KERNBASE)] = new_table();
 	pd = table(pdpt[pdpt_index(KERNBASE)]);
-	for (int i = 0; i < nkpt; i++)
+	for (int i = 0; i < KERNBASE_PS_PAGES; i++)
 		pd[i] = (vm_paddr_t)i * NBPDR | PG_V | PG_RW | PG_PS | PG_G |
 		    PG_A | PG_M;
 
@@ -109,14 +114,20 @@ pmap_bootstrap(void)
 	    KERNBASE);
 }
 
-/* Map the 4 KiB page at physical pa at kernel map address va. */
+/*
+ * Map the 4 KiB page at physical pa at va: in the kernel map below KERNBASE,
+ * or in the 4 KiB-page part of the KERNBASE region.
+ */
 void
 pmap_kenter(vm_offset_t va, vm_paddr_t pa)
 {
 	pd_entry_t *pml4 = phys_to_virt(KPML4phys);
 	pd_entry_t *pdpt, *pd, *pt;
+	vm_offset_t kb_start = KERNBASE + (vm_offset_t)KERNBASE_PS_PAGES * NBPDR;
+	vm_offset_t kb_end = KERNBASE + (vm_offset_t)nkpt * NBPDR;
+	bool kmap = va >= VM_MIN_KERNEL_ADDRESS && va < KERNBASE;
 
-	if (va < VM_MIN_KERNEL_ADDRESS || va >= KERNBASE)
+	if (!kmap && !(va >= kb_start && va < kb_end))
 		panic("pmap_kenter: %p outside the kernel map", (void *)va);
 	pdpt = table(pml4[pml4_index(va)]);
 	if (pdpt[pdpt_index(va)] == 0)
@@ -129,6 +140,30 @@ pmap_kenter(vm_offset_t va, vm_paddr_t pa)
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 
 	vm_offset_t end = roundup2(va + PAGE_SIZE, NBPDR);
-	if (end > kernel_vm_end)
+	if (kmap && end > kernel_vm_end)
 		kernel_vm_end = end;
+}
+
+/* Return the physical address va maps to, or 0 if it is not mapped. */
+vm_paddr_t
+pmap_kextract(vm_offset_t va)
+{
+	pd_entry_t e = ((pd_entry_t *)phys_to_virt(KPML4phys))[pml4_index(va)];
+
+	if ((e & PG_V) == 0)
+		return (0);
+	e = table(e)[pdpt_index(va)];
+	if ((e & PG_V) == 0)
+		return (0);
+	if ((e & PG_PS) != 0)
+		return ((e & PG_FRAME & ~(NBPDP - 1)) | (va & (NBPDP - 1)));
+	e = table(e)[pd_index(va)];
+	if ((e & PG_V) == 0)
+		return (0);
+	if ((e & PG_PS) != 0)
+		return ((e & PG_FRAME & ~(NBPDR - 1)) | (va & (NBPDR - 1)));
+	e = table(e)[pt_index(va)];
+	if ((e & PG_V) == 0)
+		return (0);
+	return ((e & PG_FRAME) | (va & PAGE_MASK));
 }

@@ -169,6 +169,27 @@ printf(const char *fmt, ...)
 	return (n);
 }
 
+/*
+ * Write a message to the message buffer only, as log(9) does when no
+ * syslogd is reading. The test kernel writes no "<priority>" prefix.
+ */
+void
+log(int pri, const char *fmt, ...)
+{
+	char line[512];
+	struct outbuf ob = { line, sizeof(line), 0 };
+	va_list ap;
+
+	(void)pri;
+	va_start(ap, fmt);
+	outbuf_vformat(&ob, fmt, ap);
+	va_end(ap);
+	if (msgbufp == NULL)
+		return;
+	for (size_t i = 0; i < MIN(ob.len, sizeof(line) - 1); i++)
+		msgbuf_addchar(msgbufp, line[i]);
+}
+
 int
 cons_printf(const char *fmt, ...)
 {

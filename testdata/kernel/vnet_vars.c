@@ -17,6 +17,7 @@
  */
 #include "jail.h"
 #include "kernel.h"
+#include "pcpu.h"
 #include "vnet.h"
 
 #define	NVNETS	6
@@ -165,6 +166,53 @@ struct ipstat {
 	int32_t			ips_last_error;
 };
 
+/*
+ * counter(9) statistics: structures of uint64_t whose virtualized copy is
+ * an array of counter_u64_t, one per member (VNET_PCPUSTAT_DEFINE).
+ */
+
+struct tcpstat {
+	uint64_t	tcps_connattempt;
+	uint64_t	tcps_accepts;
+	uint64_t	tcps_connects;
+	uint64_t	tcps_drops;
+	uint64_t	tcps_sndtotal;
+	uint64_t	tcps_sndbyte;
+	uint64_t	tcps_rcvtotal;
+	uint64_t	tcps_rcvbyte;
+};
+
+struct udpstat {
+	uint64_t	udps_ipackets;
+	uint64_t	udps_hdrops;
+	uint64_t	udps_badsum;
+	uint64_t	udps_nosum;
+	uint64_t	udps_badlen;
+	uint64_t	udps_noport;
+	uint64_t	udps_opackets;
+};
+
+/* Firewall rules, a STAILQ. */
+
+struct ipfw_rule {
+	STAILQ_ENTRY(ipfw_rule) rule_link;
+	uint16_t	 rulenum;
+	uint8_t		 action;
+	uint8_t		 proto;
+	uint64_t	 pcnt;
+};
+STAILQ_HEAD(ipfw_rulehead, ipfw_rule);
+
+/* IPv6 default routers, an SLIST. */
+
+struct nd_defrouter {
+	SLIST_ENTRY(nd_defrouter) dr_entry;
+	union in_addr_u	 rtaddr;
+	u_short		 rtlifetime;
+	u_char		 raflags;
+};
+SLIST_HEAD(nd_drhead, nd_defrouter);
+
 /* Routes: an array of structures whose members point at interfaces. */
 
 struct rt_entry {
@@ -293,6 +341,12 @@ VNET_DEFINE(volatile uint64_t, tcp_ticks) = 0;
 VNET_DEFINE(struct ipreass_limits, ipreass) = {
 	.maxfragsperpacket = 16, .maxfrags = 1024, .nfrags = 0,
 };
+VNET_DEFINE(counter_u64_t, tcpstat[sizeof(struct tcpstat) / sizeof(uint64_t)]);
+VNET_DEFINE(counter_u64_t, udpstat[sizeof(struct udpstat) / sizeof(uint64_t)]);
+VNET_DEFINE(counter_u64_t, tcp_syncache_overflows);
+VNET_DEFINE(counter_u64_t, ip_fwd_drops);
+VNET_DEFINE(struct ipfw_rulehead, ipfw_rules);
+VNET_DEFINE(struct nd_drhead, nd6_defrouter);
 VNET_DEFINE_STATIC(int, ip_sendsourcequench) = 0;
 VNET_DEFINE_STATIC(uint32_t, tcp_isn_secret_gen) = 0x5eed;
 
@@ -361,7 +415,9 @@ static const char *const ifnames[NVNETS][4] = {
 	{ "lo0" },
 	{ "lo0", "epair3b" },
 };
-static const int ntcpcb[NVNETS] = { 3, 2, 1, 0, 2, 1 };
+static const int ntcpcb[NVNETS] = { 3, 4, 5, 6, 3, 4 };
+static const int nrules[NVNETS] = { 6, 3, 4, 5, 3, 4 };
+static const int ndefrouters[NVNETS] = { 3, 5, 4, 3, 6, 3 };
 static const int nudpcb[NVNETS] = { 2, 0, 1, 1, 3, 0 };
 static const int nipq[NVNETS] = { 0, 2, 3, 1, 0, 0 };
 
@@ -499,6 +555,86 @@ ipstat_init(int ordinal)
 	st->ips_last_error = ordinal == 0 ? 0 : -ordinal * 11;
 }
 
+/* Per-vnet counter(9) slab: each vnet's counters share its pages. */
+static struct pcpu_slab counter_slabs[NVNETS];
+static struct vnet *counter_slab_vnets[NVNETS];
+
+/*
+ * Allocate the vnet's counters, as VNET_PCPUSTAT_SYSINIT does, and give
+ * every CPU slot its own value. tcps_sndbyte of vnet 3 holds 2^62 plus a
+ * little on every CPU, so its sum wraps around 2^64 as counter_u64_fetch's
+ * does.
+ */
+static void
+counters_init(int ordinal)
+{
+	struct pcpu_slab *ps = &counter_slabs[ordinal];
+	uint64_t o = (uint64_t)ordinal;
+
+	pcpu_slab_init(ps);
+	counter_slab_vnets[ordinal] = curvnet;
+	for (size_t k = 0; k < nitems(VNET(tcpstat)); k++) {
+		VNET(tcpstat)[k] = counter_u64_alloc(ps);
+		for (int cpu = 0; cpu <= (int)mp_maxid; cpu++)
+			counter_u64_add_cpu(VNET(tcpstat)[k], cpu,
+			    (int64_t)((o + 1) * 1000 + k * 10 + (uint64_t)cpu * (o + 2)));
+	}
+	if (ordinal == 3) {
+		counter_u64_t c = VNET(tcpstat)[offsetof(struct tcpstat,
+		    tcps_sndbyte) / sizeof(uint64_t)];
+
+		for (int cpu = 0; cpu <= (int)mp_maxid; cpu++)
+			counter_u64_add_cpu(c, cpu, (int64_t)(1ULL << 62));
+	}
+	for (size_t k = 0; k < nitems(VNET(udpstat)); k++) {
+		VNET(udpstat)[k] = counter_u64_alloc(ps);
+		for (int cpu = 0; cpu <= (int)mp_maxid; cpu++)
+			counter_u64_add_cpu(VNET(udpstat)[k], cpu,
+			    (int64_t)(o * 7 + k + (uint64_t)cpu * 100 * (k % 3)));
+	}
+	VNET(tcp_syncache_overflows) = counter_u64_alloc(ps);
+	counter_u64_add_cpu(VNET(tcp_syncache_overflows), ordinal % 4,
+	    (int64_t)(5 + o));
+	VNET(ip_fwd_drops) = counter_u64_alloc(ps);
+	for (int cpu = 0; cpu <= (int)mp_maxid; cpu++)
+		counter_u64_add_cpu(VNET(ip_fwd_drops), cpu,
+		    cpu == 1 ? -1 : (int64_t)(o + 1));
+}
+
+/* Return CPU 0's page of vnet's counters, or NULL for an unknown vnet. */
+char *
+vnet_counter_slab(struct vnet *vnet)
+{
+	for (int i = 0; i < NVNETS; i++) {
+		if (counter_slab_vnets[i] == vnet)
+			return (counter_slabs[i].ps_base);
+	}
+	return (NULL);
+}
+
+static void
+queues_init(int ordinal)
+{
+	STAILQ_INIT(&VNET(ipfw_rules));
+	for (int i = 0; i < nrules[ordinal]; i++) {
+		struct ipfw_rule *rule = malloc(sizeof(*rule), 8);
+
+		rule->rulenum = (uint16_t)(100 * (i + 1) + ordinal);
+		rule->action = (uint8_t)(i % 3);
+		rule->proto = i % 2 == 0 ? 6 : 17;
+		rule->pcnt = 1000ULL * (uint64_t)ordinal + (uint64_t)i;
+		STAILQ_INSERT_TAIL(&VNET(ipfw_rules), rule, rule_link);
+	}
+	for (int i = 0; i < ndefrouters[ordinal]; i++) {
+		struct nd_defrouter *dr = malloc(sizeof(*dr), 8);
+
+		dr->rtaddr = addr4(ordinal, 250, i + 1);
+		dr->rtlifetime = (u_short)(1800 - 60 * i);
+		dr->raflags = (u_char)(0x80 >> i);
+		SLIST_INSERT_HEAD(&VNET(nd6_defrouter), dr, dr_entry);
+	}
+}
+
 /*
  * Run the constructors for one vnet with curvnet set to it, as FreeBSD
  * runs its VNET_SYSINIT functions.
@@ -540,6 +676,8 @@ vnet_vars_init(int ordinal, const char *owner, struct prison *pr)
 	routes_init(ordinal);
 	ipq_init(ordinal);
 	ipstat_init(ordinal);
+	counters_init(ordinal);
+	queues_init(ordinal);
 
 	for (int i = 0; i < 4; i++)
 		VNET(ip_rsvp_ports)[i] = i == 0 ? 3455 : ordinal * 1000 + i;

@@ -20,6 +20,7 @@ import gdb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import elffile  # noqa: E402 (the module sits next to this script, found through sys.path)
+import kernel_state  # noqa: E402
 
 VNET_SYMBOL_PREFIX = "vnet_entry_"
 VNET_MAGIC_N = 0x5E4A6F28
@@ -513,13 +514,21 @@ def build_oracle():
                            hex_address(start), hex_address(stop)))
 
     jails = jails_section(target)
+    vnets = vnets_section(target, jails, variables)
+    threads = kernel_state.threads_section(target)
     result = {
         "kernel": kernel_section(target),
         "globals": globals_section(target),
         "vnet_set": {"start": hex_address(start), "stop": hex_address(stop)},
         "jails": jails,
-        "vnets": vnets_section(target, jails, variables),
+        "vnets": vnets,
         "templates": [variable_record(target, v, v.address) for v in variables],
+        "counters": kernel_state.counters_section(target, vnets, variables, VNET_SYMBOL_PREFIX),
+        "missing_counter_page": kernel_state.missing_counter_page(target),
+        "panic": kernel_state.panic_section(target, threads),
+        "threads": threads,
+        "msgbuf": kernel_state.msgbuf_section(target),
+        "lists": kernel_state.lists_section(target, vnets, variables, VNET_SYMBOL_PREFIX),
     }
     result["warnings"] = target.warnings
     return result

@@ -16,6 +16,7 @@
 //	full.elf     full ELF dump written by the kernel (port 0x4ea), empty with -fulldump=false
 //	minidump-v1  the same state as an amd64 minidump version 1 (port 0x4eb), empty with -olddumps=false
 //	minidump-v2  the same state as an amd64 minidump version 2 (port 0x4ec), empty with -olddumps=false
+//	minidump-nocpu  version 3 without one CPU's counter page of one vnet (port 0x4ed), empty with -nocpudump=false
 //	qemu.elf     QEMU dump-guest-memory with paging off: ELF core of physical memory
 //	raw.mem      QEMU pmemsave of all RAM from physical address 0
 //	oracle.json  output of testdata/oracle/oracle.py, unless the script is missing
@@ -42,7 +43,9 @@ type options struct {
 	memoryMB int
 	fullDump bool
 	oldDumps bool
-	timeout  time.Duration
+	// noCPUDump lets the kernel write minidump-nocpu.
+	noCPUDump bool
+	timeout   time.Duration
 }
 
 func main() {
@@ -58,6 +61,7 @@ func main() {
 	flag.IntVar(&opt.memoryMB, "memory", 64, "guest RAM in MiB")
 	flag.BoolVar(&opt.fullDump, "fulldump", true, "let the kernel write the full dump (takes minutes under TCG); false passes fulldump=0 on the kernel command line")
 	flag.BoolVar(&opt.oldDumps, "olddumps", true, "let the kernel write minidump versions 1 and 2 as well; false passes olddumps=0 on the kernel command line")
+	flag.BoolVar(&opt.noCPUDump, "nocpudump", true, "let the kernel write minidump-nocpu, a version 3 minidump without one counter page; false passes nocpudump=0 on the kernel command line")
 	flag.DurationVar(&opt.timeout, "timeout", 30*time.Minute, "limit for the whole run, including the dumps and the oracle")
 	flag.Parse()
 

@@ -15,7 +15,7 @@ import (
 )
 
 func TestQEMUArgsDumpPorts(t *testing.T) {
-	opt := options{memoryMB: 64, fullDump: true, oldDumps: true}
+	opt := options{memoryMB: 64, fullDump: true, oldDumps: true, noCPUDump: true}
 	args := qemuArgs(opt, "/k/kernel", "/out", "/s/qmp.sock", "/s/gdb.sock")
 	joined := strings.Join(args, " ")
 
@@ -25,6 +25,7 @@ func TestQEMUArgsDumpPorts(t *testing.T) {
 		"0x4ea": "/out/full.elf",
 		"0x4eb": "/out/minidump-v1",
 		"0x4ec": "/out/minidump-v2",
+		"0x4ed": "/out/minidump-nocpu",
 	}
 	for port, file := range want {
 		i := slices.Index(args, "isa-debugcon,iobase="+port+",chardev=dump"+chardevIndex(t, args, file))
@@ -60,8 +61,8 @@ func TestQEMUArgsKernelCommandLine(t *testing.T) {
 	if i < 0 || i+1 >= len(args) {
 		t.Fatalf("no -append in %q", args)
 	}
-	if args[i+1] != "fulldump=0 olddumps=0" {
-		t.Errorf("-append %q, want \"fulldump=0 olddumps=0\"", args[i+1])
+	if args[i+1] != "fulldump=0 olddumps=0 nocpudump=0" {
+		t.Errorf("-append %q, want \"fulldump=0 olddumps=0 nocpudump=0\"", args[i+1])
 	}
 }
 

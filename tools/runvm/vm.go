@@ -58,6 +58,7 @@ var dumpPorts = []struct {
 	{"0x4ea", "full.elf"},
 	{"0x4eb", "minidump-v1"},
 	{"0x4ec", "minidump-v2"},
+	{"0x4ed", "minidump-nocpu"},
 }
 
 // qemuArgs returns the QEMU command line: TCG, no display or serial, the
@@ -83,6 +84,9 @@ func qemuArgs(opt options, kernel, out, qmpSocket, gdbSocket string) []string {
 	}
 	if !opt.oldDumps {
 		cmdline = append(cmdline, "olddumps=0")
+	}
+	if !opt.noCPUDump {
+		cmdline = append(cmdline, "nocpudump=0")
 	}
 	if len(cmdline) > 0 {
 		args = append(args, "-append", strings.Join(cmdline, " "))

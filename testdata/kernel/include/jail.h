@@ -99,4 +99,6 @@ TAILQ_HEAD(prisonlist, prison);
 extern struct prison prison0;
 extern struct prisonlist allprison;
 
+struct prison	*prison_find_name(const char *name);
+
 #endif /* !_TK_JAIL_H_ */

@@ -14,6 +14,7 @@
 #define	FULLDUMP_PORT	0x4ea	/* ELF full dump */
 #define	MINIDUMP_V1_PORT 0x4eb	/* amd64 minidump version 1 */
 #define	MINIDUMP_V2_PORT 0x4ec	/* amd64 minidump version 2 */
+#define	MINIDUMP_NOCPU_PORT 0x4ed /* version 3 without one counter page */
 
 /* Entries of dump_avail, FreeBSD amd64's PHYS_AVAIL_COUNT. */
 #define	PHYS_AVAIL_COUNT	128
@@ -51,6 +52,8 @@ int	 printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int	 cons_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int	 snprintf(char *buf, size_t size, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+void	 log(int pri, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define	LOG_INFO	6
 void	 panic(const char *fmt, ...) __dead2;
 void	 msgbuf_setup(vm_paddr_t pa, size_t size);
 void	 halt_forever(void) __dead2;
@@ -61,10 +64,9 @@ extern vm_paddr_t	 KPML4phys;
 extern vm_paddr_t	 kernphys;
 extern u_long		 physmem;
 extern int		 hz;
-extern u_int		 mp_maxid;
-extern int		 mp_ncpus;
 extern lwpid_t		 dumptid;
 extern const char	*panicstr;
+extern volatile time_t	 time_second;
 extern int		 dumping;
 extern char		 version[];
 extern char		 osrelease[];
@@ -72,14 +74,17 @@ extern char		 ostype[];
 extern int		 osreldate;
 extern bool		 dump_full;
 extern bool		 dump_old;
+extern bool		 dump_nocpu;
 
 /* pmap.c */
+#define	KERNBASE_PS_PAGES	2	/* 2 MiB pages mapping physical 0 to 4 MiB */
 extern int		 nkpt;
 extern vm_offset_t	 kernel_vm_end;
 extern bool		 pmap_dmap_ready;
 void	*phys_to_virt(vm_paddr_t pa);
 void	 pmap_bootstrap(void);
 void	 pmap_kenter(vm_offset_t va, vm_paddr_t pa);
+vm_paddr_t pmap_kextract(vm_offset_t va);
 
 /* vm_page.c */
 vm_paddr_t	 vm_page_alloc_dmap(void);
@@ -99,7 +104,8 @@ void	*kmem_malloc(size_t size);
 /* kern_linker.c */
 void	 linker_init(void);
 
-/* vnet.c, kern_jail.c */
+/* vnet.c, kern_jail.c, subr_pcpu.c */
+void	 pcpu_startup(void);
 void	 vnet0_init(void);
 void	 jails_init(void);
 void	 vnet_template_update(void);

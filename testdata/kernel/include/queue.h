@@ -1,12 +1,51 @@
 /*
  * Singly and doubly linked list heads and entries with the memory layout of
  * FreeBSD's <sys/queue.h> built without QUEUE_MACRO_DEBUG_TRACE:
- *   LIST_HEAD   { first }            LIST_ENTRY  { next, prev-pointer }
- *   TAILQ_HEAD  { first, last-ptr }  TAILQ_ENTRY { next, prev-pointer }
+ *   SLIST_HEAD  { first }            SLIST_ENTRY  { next }
+ *   STAILQ_HEAD { first, last-ptr }  STAILQ_ENTRY { next }
+ *   LIST_HEAD   { first }            LIST_ENTRY   { next, prev-pointer }
+ *   TAILQ_HEAD  { first, last-ptr }  TAILQ_ENTRY  { next, prev-pointer }
  * Only the operations the test kernel needs are provided.
  */
 #ifndef _TK_QUEUE_H_
 #define _TK_QUEUE_H_
+
+#define	SLIST_HEAD(name, type)						\
+struct name {								\
+	struct type *slh_first;						\
+}
+
+#define	SLIST_ENTRY(type)						\
+struct {								\
+	struct type *sle_next;						\
+}
+
+#define	SLIST_INSERT_HEAD(head, elm, field) do {			\
+	(elm)->field.sle_next = (head)->slh_first;			\
+	(head)->slh_first = (elm);					\
+} while (0)
+
+#define	STAILQ_HEAD(name, type)						\
+struct name {								\
+	struct type *stqh_first;					\
+	struct type **stqh_last;					\
+}
+
+#define	STAILQ_ENTRY(type)						\
+struct {								\
+	struct type *stqe_next;						\
+}
+
+#define	STAILQ_INIT(head) do {						\
+	(head)->stqh_first = NULL;					\
+	(head)->stqh_last = &(head)->stqh_first;			\
+} while (0)
+
+#define	STAILQ_INSERT_TAIL(head, elm, field) do {			\
+	(elm)->field.stqe_next = NULL;					\
+	*(head)->stqh_last = (elm);					\
+	(head)->stqh_last = &(elm)->field.stqe_next;			\
+} while (0)
 
 #define	LIST_HEAD(name, type)						\
 struct name {								\

@@ -26,6 +26,10 @@ typedef uint64_t	vm_offset_t;
 typedef uint64_t	vm_size_t;
 typedef uint64_t	vm_pindex_t;
 typedef int32_t		lwpid_t;
+typedef int32_t		pid_t;
+typedef uint32_t	uid_t;
+typedef uint32_t	gid_t;
+typedef int64_t		time_t;
 typedef uint64_t	pd_entry_t;
 typedef uint64_t	pt_entry_t;
 

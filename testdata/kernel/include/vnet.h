@@ -62,5 +62,6 @@ struct vnet	*vnet_alloc(const char *owner, struct prison *pr);
 
 /* Per-vnet constructors of vnet_vars.c, run by vnet_alloc. */
 void	vnet_vars_init(int ordinal, const char *owner, struct prison *pr);
+char	*vnet_counter_slab(struct vnet *vnet);
 
 #endif /* !_TK_VNET_H_ */

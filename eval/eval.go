@@ -208,9 +208,11 @@ func (ev *Evaluator) member(e *Member) (*Object, error) {
 		return nil, err
 	}
 	if _, ok := symbols.Resolve(x.Type).(*godwarf.PtrType); ok {
-		if x, err = ev.deref(x, "*"+x.Expr); err != nil {
+		// A failure to follow the pointer is reported as the step e.
+		if x, err = ev.deref(x, e.String()); err != nil {
 			return nil, err
 		}
+		x.Expr = "(*" + e.X.String() + ")"
 	}
 	st, ok := symbols.Resolve(x.Type).(*godwarf.StructType)
 	if !ok {
@@ -247,6 +249,10 @@ func (ev *Evaluator) part(x *Object, expr string, t godwarf.Type, off int64) (*O
 func (ev *Evaluator) bitfield(x *Object, e *Member) (*Object, error) {
 	v, err := ev.Value(x)
 	if err != nil {
+		var stepErr *Error
+		if errors.As(err, &stepErr) {
+			err = stepErr.Err
+		}
 		return nil, &Error{e.String(), err}
 	}
 	for _, f := range v.Fields {

@@ -68,19 +68,20 @@ type Jail struct {
 	Error     string `json:"error,omitempty"`
 }
 
-// A Vnet is one struct vnet with its variables.
+// A Vnet is one struct vnet with its variables. The members read from the
+// struct are absent when even its magic could not be read.
 type Vnet struct {
 	Address   Hex        `json:"address"`
 	Vnet0     bool       `json:"vnet0"`
 	Jails     []JailRef  `json:"jails"`
 	Sharers   []JailRef  `json:"sharing_jails,omitempty"`
-	Magic     string     `json:"magic"`
-	Ifcnt     uint32     `json:"ifcnt"`
-	Sockcnt   uint32     `json:"sockcnt"`
+	Magic     string     `json:"magic,omitempty"`
+	Ifcnt     *uint32    `json:"ifcnt,omitempty"`
+	Sockcnt   *uint32    `json:"sockcnt,omitempty"`
 	State     *uint32    `json:"state"`
-	Shutdown  bool       `json:"shutdown"`
-	DataMem   Hex        `json:"data_mem"`
-	DataBase  Hex        `json:"data_base"`
+	Shutdown  *bool      `json:"shutdown,omitempty"`
+	DataMem   *Hex       `json:"data_mem,omitempty"`
+	DataBase  *Hex       `json:"data_base,omitempty"`
 	Error     string     `json:"error,omitempty"`
 	Variables []Variable `json:"variables,omitempty"`
 }
@@ -89,13 +90,14 @@ type Vnet struct {
 type Variable struct {
 	Name     string          `json:"name"`
 	Symbol   string          `json:"symbol"`
-	Address  Hex             `json:"address"`
+	Address  Hex             `json:"address,omitempty"`
 	Size     int64           `json:"size"`
 	Type     string          `json:"type"`
 	Template bool            `json:"template,omitempty"`
 	Module   string          `json:"module,omitempty"` // the .ko defining it; absent for the kernel's
 	Bytes    *string         `json:"bytes,omitempty"`
 	Value    json.RawMessage `json:"value,omitempty"`
+	Counters *Counters       `json:"counters,omitempty"`
 	Error    string          `json:"error,omitempty"`
 }
 
@@ -110,15 +112,16 @@ type Record struct {
 // NewVnet converts a walked vnet, without its variables.
 func NewVnet(v *vnetwalk.Vnet) Vnet {
 	r := Vnet{
-		Address:  Hex(v.Addr),
-		Vnet0:    v.Vnet0,
-		Jails:    []JailRef{},
-		Magic:    fmt.Sprintf("%#x", v.Magic),
-		Ifcnt:    v.Ifcnt,
-		Sockcnt:  v.Sockcnt,
-		Shutdown: v.Shutdown,
-		DataMem:  Hex(v.DataMem),
-		DataBase: Hex(v.DataBase),
+		Address: Hex(v.Addr),
+		Vnet0:   v.Vnet0,
+		Jails:   []JailRef{},
+	}
+	if v.HeaderRead {
+		ifcnt, sockcnt, shutdown := v.Ifcnt, v.Sockcnt, v.Shutdown
+		mem, base := Hex(v.DataMem), Hex(v.DataBase)
+		r.Magic = fmt.Sprintf("%#x", v.Magic)
+		r.Ifcnt, r.Sockcnt, r.Shutdown = &ifcnt, &sockcnt, &shutdown
+		r.DataMem, r.DataBase = &mem, &base
 	}
 	if v.HasState {
 		s := v.State
@@ -160,6 +163,8 @@ func NewJail(j *vnetwalk.Jail) Jail {
 type Decoder struct {
 	Syms   *symbols.Table
 	Limits value.Limits
+	// Counters, when not nil, adds the sums of counter(9) variables.
+	Counters *CounterReader
 }
 
 // NewVariable converts a variable read by the walker.
@@ -187,6 +192,7 @@ func (d Decoder) NewVariable(x *vnetwalk.Variable) Variable {
 		return r
 	}
 	r.Value = v
+	r.Counters = d.Counters.Read(x)
 	return r
 }
 

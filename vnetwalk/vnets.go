@@ -14,10 +14,13 @@ type Vnet struct {
 	Sockcnt  uint32
 	State    uint32 // last SI_SUB_* constructor run; HasState false on kernels without vnet_state
 	HasState bool
-	Shutdown bool
-	DataMem  uint64
-	DataBase uint64 // vnet_data_mem - __start_set_vnet
-	Jails    []*Jail
+	// HeaderRead is false when not even vnet_magic_n could be read, so the
+	// counts, state and data pointers below are unknown.
+	HeaderRead bool
+	Shutdown   bool
+	DataMem    uint64
+	DataBase   uint64 // vnet_data_mem - __start_set_vnet
+	Jails      []*Jail
 	// Sharers are the jails without PR_VNET that use this vnet, such as a
 	// jail nested in a vnet jail without its own network stack.
 	Sharers []*Jail
@@ -79,6 +82,9 @@ func (k *Kernel) walkVnets(w *Walk) ([]*Vnet, error) {
 	head, ok := k.Syms.Lookup("vnet_head")
 	if !ok {
 		return nil, fmt.Errorf("symbol vnet_head not found in %s: the kernel was not built with options VIMAGE", k.Syms.Path())
+	}
+	if _, err := k.layoutOf("struct vnet"); err != nil {
+		return nil, fmt.Errorf("%w; vnetinspect takes struct offsets from DWARF: give the kernel with its debug information (kernel.debug beside it, or --debug-file)", err)
 	}
 	var vnet0 uint64
 	if s, ok := k.Syms.Lookup("vnet0"); ok {
@@ -145,6 +151,7 @@ func (k *Kernel) readVnet(addr uint64) (*Vnet, uint64) {
 		return v, next
 	}
 	v.Magic = uint32(magic)
+	v.HeaderRead = true
 	var ifcnt, sockcnt, state, mem, base, shutdown uint64
 	for _, f := range []struct {
 		path string
@@ -174,6 +181,13 @@ func (k *Kernel) readVnet(addr uint64) (*Vnet, uint64) {
 
 	if v.Magic != VnetMagic && v.Magic != VnetMagicOld {
 		v.Err = fmt.Errorf("bad magic %#x (expected %#x or %#x): not a live struct vnet", v.Magic, VnetMagic, VnetMagicOld)
+		return v, next
+	}
+	// vnet_alloc sets vnet_data_base = vnet_data_mem - __start_set_vnet
+	// (sys/net/vnet.c); anything else would misplace every variable.
+	if set, err := k.Syms.Vnet(); err == nil && v.DataBase != v.DataMem-set.Start {
+		v.Err = fmt.Errorf("vnet_data_base %#x is not vnet_data_mem %#x - __start_set_vnet %#x (= %#x): the struct vnet is corrupt",
+			v.DataBase, v.DataMem, set.Start, v.DataMem-set.Start)
 	}
 	return v, next
 }

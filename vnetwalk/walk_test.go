@@ -126,6 +126,8 @@ func (w *world) vnet(addr, next uint64, magic uint32, dataBase uint64) {
 	binary.LittleEndian.PutUint32(b[w.off("struct vnet", "vnet_magic_n"):], magic)
 	binary.LittleEndian.PutUint32(b[w.off("struct vnet", "vnet_ifcnt"):], 3)
 	binary.LittleEndian.PutUint64(b[w.off("struct vnet", "vnet_data_base"):], dataBase)
+	// vnet_alloc's invariant: data_base = data_mem - __start_set_vnet.
+	binary.LittleEndian.PutUint64(b[w.off("struct vnet", "vnet_data_mem"):], dataBase+w.sym("__start_set_vnet"))
 }
 
 // prison writes a struct prison at addr.
@@ -343,5 +345,18 @@ func TestCheckVersionUnreadable(t *testing.T) {
 	}
 	if c.Checked || !strings.Contains(c.Reason, "could not be read") {
 		t.Errorf("check = %+v, want unchecked with the reason", c)
+	}
+}
+
+func TestWalkCorruptDataBase(t *testing.T) {
+	w := newWorld(t)
+	w.ptr(w.sym("vnet_head"), vnetA)
+	w.ptr(w.sym("vnet0"), vnetA)
+	w.vnet(vnetA, 0, VnetMagic, 0x1000)
+	b := w.mem.runs[vnetA]
+	binary.LittleEndian.PutUint64(b[w.off("struct vnet", "vnet_data_base"):], 0x1008) // off by 8
+	res := w.walk()
+	if err := res.Vnets[0].Err; err == nil || !strings.Contains(err.Error(), "vnet_data_base 0x1008") {
+		t.Errorf("vnet error = %v, want one naming vnet_data_base 0x1008", err)
 	}
 }

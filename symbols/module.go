@@ -88,7 +88,7 @@ func (m *Module) VnetSet() (ModuleVnet, bool, error) {
 			continue
 		}
 		// In an ET_REL file every section starts at 0, so only the section
-		// name tells set_vnet's offsets from those of other sections.
+		// name separates set_vnet's offsets from those of other sections.
 		if m.Type == elf.ET_REL && s.Section != VnetSetName {
 			continue
 		}
@@ -170,7 +170,7 @@ func (m *Module) relocatableSize() uint64 {
 // TypeDefinitions returns every complete DWARF definition of the named
 // type, in DIE order. A kernel has several types of one name when files
 // declare them privately: link_elf.c and link_elf_obj.c each define their
-// own struct elf_file, and callers tell them apart by their members.
+// own struct elf_file, and callers distinguish them by their members.
 func (t *Table) TypeDefinitions(name string) ([]godwarf.Type, error) {
 	idx, err := t.dwarfIdx()
 	if err != nil {

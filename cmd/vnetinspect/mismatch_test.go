@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,5 +42,24 @@ func TestWrongKernelRejected(t *testing.T) {
 	}
 	if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "forced") {
 		t.Errorf("warnings %q do not start with the forced mismatch", r.Warnings)
+	}
+}
+
+// TestKernelWithoutDWARF strips the debug information from the test kernel:
+// vnets must then ask for kernel.debug instead of inventing a vnet.
+func TestKernelWithoutDWARF(t *testing.T) {
+	tmp := t.TempDir()
+	kernel := unzstd(t, findFile(filepath.Join(coresDir, mainVariant), "kernel"), tmp)
+	stripped := filepath.Join(tmp, "kernel.stripped")
+	if out, err := exec.Command("objcopy", "--strip-debug", kernel, stripped).CombinedOutput(); err != nil {
+		t.Fatalf("objcopy (binutils) failed: %v\n%s", err, out)
+	}
+	core := findFile(filepath.Join(coresDir, mainVariant), "minidump")
+	_, _, err := runCLI(t, "-N", stripped, "-M", core, "--cache-dir", tmp, "vnets")
+	if err == nil {
+		t.Fatal("vnets on a kernel without DWARF succeeded")
+	}
+	if !strings.Contains(err.Error(), "struct vnet") || !strings.Contains(err.Error(), "--debug-file") {
+		t.Errorf("error %q does not name struct vnet and --debug-file", err)
 	}
 }

@@ -84,7 +84,7 @@ func (k *Kernel) walkVnets(w *Walk) ([]*Vnet, error) {
 		return nil, fmt.Errorf("symbol vnet_head not found in %s: the kernel was not built with options VIMAGE", k.Syms.Path())
 	}
 	if _, err := k.layoutOf("struct vnet"); err != nil {
-		return nil, fmt.Errorf("%w; vnetinspect takes struct offsets from DWARF: give the kernel with its debug information (kernel.debug beside it, or --debug-file)", err)
+		return nil, fmt.Errorf("%w; struct offsets come from DWARF, so name a kernel.debug that is not beside the kernel with --debug-file", err)
 	}
 	var vnet0 uint64
 	if s, ok := k.Syms.Lookup("vnet0"); ok {

@@ -65,10 +65,10 @@ variable of every vnet by its DWARF type.`,
 		SilenceErrors: true,
 	}
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.kernel, "kernel", "N", "", "kernel ELF file (with DWARF, or with `kernel.debug` beside it)")
+	pf.StringVarP(&g.kernel, "kernel", "N", "", "kernel ELF `file`, with DWARF or with kernel.debug beside it")
 	pf.StringVarP(&g.core, "core", "M", "", "memory source: crash dump, QEMU dump or raw memory image")
 	pf.StringVar(&g.debugFile, "debug-file", "", "separate debug file (default: KERNEL.debug when it exists)")
-	pf.StringVar(&g.format, "format", "text", "output format: text or json (dump also takes ndjson)")
+	pf.StringVar(&g.format, "format", "text", "output `format`: text or json; dump writes json unless given ndjson")
 	pf.StringVar(&g.cacheDir, "cache-dir", "", "directory for decompressed cores (default: the user cache directory)")
 	pf.StringVar(&g.modulePath, "module-path", "", "directories searched for module files (.ko, .ko.debug) "+
 		"after the kernel's, separated by ';' or ':' like kern.module_path")

@@ -276,6 +276,9 @@ func (s *session) printText(out io.Writer, x *vnetwalk.Variable, where string, w
 		return s.k.Describe(addr, w)
 	}})
 	fmt.Fprintln(out)
+	if c := s.dec.Counters.Read(x); c != nil {
+		c.WriteText(out, "  ")
+	}
 }
 
 // isName reports whether arg is a bare variable name rather than an
@@ -364,9 +367,12 @@ func (s *session) printExpr(cmd *cobra.Command, g *globalOptions, o *printOption
 		return fmt.Errorf("%s names no virtualized variable, so --jail, --vnet and --all do not apply", text)
 	}
 
+	// With one vnet, an error is the command's error and is not written
+	// to standard output as well.
+	errorLines := len(vnets) > 1
 	failed := 0
 	for _, v := range vnets {
-		rec, warn := s.evalIn(out, g.format != "json", o, expr, v, w)
+		rec, warn := s.evalIn(out, g.format != "json", errorLines, o, expr, v, w)
 		if rec.Error != "" {
 			failed++
 		}
@@ -388,8 +394,9 @@ func (s *session) printExpr(cmd *cobra.Command, g *globalOptions, o *printOption
 }
 
 // evalIn evaluates expr in one vnet (nil for none), writes the text form
-// when text is set, and returns the JSON record and any warnings.
-func (s *session) evalIn(out io.Writer, text bool, o *printOptions, expr eval.Expr, v *vnetwalk.Vnet, w *vnetwalk.Walk) (exprRecord, []string) {
+// when text is set (errors only with errorLines), and returns the JSON
+// record and any warnings.
+func (s *session) evalIn(out io.Writer, text, errorLines bool, o *printOptions, expr eval.Expr, v *vnetwalk.Vnet, w *vnetwalk.Walk) (exprRecord, []string) {
 	ev := &eval.Evaluator{Kernel: s.k, Vnet: v, Limits: s.dec.Limits}
 	rec := exprRecord{Expression: expr.String(), JailNames: []string{}}
 	where := expr.String()
@@ -403,7 +410,7 @@ func (s *session) evalIn(out io.Writer, text bool, o *printOptions, expr eval.Ex
 	}
 	fail := func(err error) (exprRecord, []string) {
 		rec.Error = err.Error()
-		if text {
+		if text && errorLines {
 			fmt.Fprintf(out, "%s: error: %v\n", where, err)
 		}
 		return rec, nil

@@ -50,6 +50,9 @@ type Core interface {
 	Path() string
 	// Close releases the file.
 	Close() error
+	// Warnings lists doubts about the file that did not stop Open, such as
+	// a minidump shorter or longer than its bitmap says.
+	Warnings() []string
 }
 
 // Sentinel errors that callers branch on. They are wrapped in *FaultError

@@ -121,6 +121,22 @@ func openMinidumpAMD64(file *dumpFile) (*minidumpAMD64, error) {
 	return m, nil
 }
 
+// sizeWarning compares the file's size with the pages its bitmap sets. The
+// kernel writes exactly one page per set bit, so a difference means a
+// truncated file or a corrupt bitmap, which would shift every later page.
+func (m *minidumpAMD64) sizeWarning() string {
+	pages := int64(m.bitmap.count())
+	want := m.sparseOff + pages*pageSize
+	switch {
+	case m.file.size < want:
+		missing := (want - m.file.size + pageSize - 1) / pageSize
+		return fmt.Sprintf("%s is %d bytes, but its bitmap sets %d pages that end at %d: the dump is truncated and its last %d pages are missing", m.file.path, m.file.size, pages, want, missing)
+	case m.file.size > want:
+		return fmt.Sprintf("%s is %d bytes, %d more than the %d pages its bitmap sets account for (%d): the bitmap may be corrupt, and values read from it may be wrong", m.file.path, m.file.size, m.file.size-want, pages, want)
+	}
+	return ""
+}
+
 // readHeader decodes and checks the header page.
 func (m *minidumpAMD64) readHeader() error {
 	var b [minidumpAMD64HeaderV3]byte

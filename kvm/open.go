@@ -43,6 +43,8 @@ type core struct {
 	arch   string
 	phys   Reader
 	virt   Reader
+	// warnings are doubts about the file that did not stop Open.
+	warnings []string
 }
 
 func (c *core) Virtual() Reader  { return c.virt }
@@ -51,6 +53,9 @@ func (c *core) Format() string   { return c.format }
 func (c *core) Arch() string     { return c.arch }
 func (c *core) Path() string     { return c.path }
 func (c *core) Close() error     { return c.file.Close() }
+
+// Warnings implements Core.
+func (c *core) Warnings() []string { return c.warnings }
 
 // openPath opens path and detects its format. allowCompressed is false for
 // a file that is itself the result of a decompression.
@@ -113,7 +118,11 @@ func openMinidump(file *dumpFile, head []byte, opts Options) (*core, error) {
 		return nil, err
 	}
 	phys := &physReader{file: file, m: m}
-	return &core{format: m.format(), arch: "amd64", phys: phys, virt: &virtReader{phys: phys, tr: m}}, nil
+	c := &core{format: m.format(), arch: "amd64", phys: phys, virt: &virtReader{phys: phys, tr: m}}
+	if w := m.sizeWarning(); w != "" {
+		c.warnings = append(c.warnings, w)
+	}
+	return c, nil
 }
 
 // openELF opens a FreeBSD full dump or a QEMU guest dump.

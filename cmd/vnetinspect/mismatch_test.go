@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -61,5 +63,46 @@ func TestKernelWithoutDWARF(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "struct vnet") || !strings.Contains(err.Error(), "--debug-file") {
 		t.Errorf("error %q does not name struct vnet and --debug-file", err)
+	}
+}
+
+// TestBitmapBitFlipWarns sets one clear bit in the minidump's page bitmap:
+// the bitmap then promises one page more than the file holds, which shifts
+// pages and must be reported instead of read silently.
+func TestBitmapBitFlipWarns(t *testing.T) {
+	tmp := t.TempDir()
+	vdir := filepath.Join(coresDir, mainVariant)
+	kernel := unzstd(t, findFile(vdir, "kernel"), tmp)
+	dump := unzstd(t, findFile(vdir, "minidump"), tmp)
+	b, err := os.ReadFile(dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// amd64 minidump v3 header: msgbufsize @28, bitmapsize @32,
+	// dumpavailsize @64; sections are page-aligned after the header page.
+	round := func(n uint32) int { return int((n + 4095) &^ 4095) }
+	msgbuf, bitmapSize, avail := binary.LittleEndian.Uint32(b[28:]), binary.LittleEndian.Uint32(b[32:]), binary.LittleEndian.Uint32(b[64:])
+	bitmapOff := 4096 + round(msgbuf) + round(avail)
+	flipped := false
+	for i := bitmapOff + int(bitmapSize) - 1; i >= bitmapOff; i-- {
+		if b[i] != 0xff {
+			b[i] |= ^b[i] & -^b[i] // set the lowest clear bit
+			flipped = true
+			break
+		}
+	}
+	if !flipped {
+		t.Fatal("no clear bit in the bitmap")
+	}
+	bad := filepath.Join(tmp, "minidump.flipped")
+	if err := os.WriteFile(bad, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, "-N", kernel, "-M", bad, "--cache-dir", tmp, "vnets", "--format", "json")
+	if err != nil {
+		t.Fatalf("vnets: %v", err)
+	}
+	if !strings.Contains(out, "truncated and its last 1 pages are missing") {
+		t.Errorf("no warning about the page the bitmap promises in:\n%s", out)
 	}
 }

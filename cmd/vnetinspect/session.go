@@ -63,12 +63,13 @@ func openSession(g *globalOptions, stderr io.Writer) (*session, error) {
 	}
 	s.core = core
 	s.k = vnetwalk.New(syms, core.Virtual())
+	s.k.Warnings = append(s.k.Warnings, core.Warnings()...)
 	if err := s.checkKernel(g); err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.loadModules(g)
-	s.dec = report.Decoder{Syms: syms, Limits: value.DefaultLimits()}
+	s.dec = report.Decoder{Syms: syms, Limits: value.DefaultLimits(), Counters: report.NewCounterReader(s.k)}
 	return s, nil
 }
 

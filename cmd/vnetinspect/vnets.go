@@ -87,11 +87,14 @@ func writeVnetTable(out io.Writer, w *vnetwalk.Walk) {
 		}
 		fmt.Fprintf(tw, "%#x\t%s\t%s\t%d\t%d\t%s\t%s\t%#x\n",
 			v.Addr, jids, names, v.Ifcnt, v.Sockcnt, state, yesNo(v.Shutdown), v.DataBase)
-		if v.Err != nil {
-			fmt.Fprintf(tw, "  error: %v\n", v.Err)
-		}
 	}
 	tw.Flush()
+	// Errors follow the table so that they do not break its columns.
+	for _, v := range w.Vnets {
+		if v.Err != nil {
+			fmt.Fprintf(out, "vnet %#x: error: %v\n", v.Addr, v.Err)
+		}
+	}
 }
 
 // jailColumns returns the JID and name columns of a vnet.

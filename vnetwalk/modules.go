@@ -32,7 +32,7 @@ const DefaultMaxLinkerFiles = 10000
 // /boot/kernel/foo.ko as foo.ko.debug, and older releases as foo.ko.symbols.
 var ModuleSuffixes = []string{".debug", ".symbols", ""}
 
-// ModuleConfig says where module files are looked for.
+// ModuleConfig holds the directories searched for module files.
 type ModuleConfig struct {
 	// KernelDir is searched first; it is normally the kernel file's directory.
 	KernelDir string
@@ -75,9 +75,9 @@ type LinkerFile struct {
 	Module *symbols.Module // the opened file; nil when Path is "" or it failed to open
 	// Vars are the module's virtualized variables, sorted by name.
 	Vars []*ModuleVar
-	// Err says why the entry or its variables could not be read.
+	// Err is the reason the entry or its variables could not be read.
 	Err      error
-	classErr error // why Class is ""
+	classErr error // the reason Class is ""
 }
 
 // A ModuleVar is a virtualized variable that a module defines.
@@ -86,9 +86,9 @@ type ModuleVar struct {
 	// Symbol is the vnet_entry_ symbol as the module file has it: its Addr
 	// is a section offset (ET_REL) or a link address (ET_DYN).
 	Symbol symbols.Symbol
-	// Master is where the kernel linker put the variable inside the
-	// kernel's set_vnet (in vnet_entry_modspace); each vnet's copy lives at
-	// its vnet_data_base + Master.
+	// Master is the variable's address inside the kernel's set_vnet (in
+	// vnet_entry_modspace), where the kernel linker put it. Each vnet's
+	// copy lives at its vnet_data_base + Master.
 	Master uint64
 }
 
@@ -176,7 +176,7 @@ func (k *Kernel) Modules() *Modules { return k.modules }
 // LoadModules walks linker_files, opens each module's file and maps its
 // virtualized variables, so that VnetVariables, VnetSymbol and ReadVnetVar
 // include them from then on. It fails only when linker_files cannot be
-// walked at all; a module that is not found or does not match gets a
+// walked at all. A module that is not found or does not match gets a
 // warning and its LinkerFile.Err.
 func (k *Kernel) LoadModules(cfg ModuleConfig) (*Modules, error) {
 	if cfg.MaxFiles <= 0 {
@@ -297,10 +297,10 @@ func (k *Kernel) openModuleFile(f *LinkerFile, cfg ModuleConfig) error {
 		}
 	}
 	if len(f.Tried) == 0 {
-		return fmt.Errorf("no file found for %s: no directory to search (give the module path)", name)
+		return fmt.Errorf("file for module %s not found: no directory to search (give the module path)", name)
 	}
-	return fmt.Errorf("no file found for %s (tried %s): add the directory that holds it to the "+
-		"module path", name, strings.Join(f.Tried, ", "))
+	return fmt.Errorf("file for module %s not found (tried %s): add the directory that holds it to "+
+		"the module path", name, strings.Join(f.Tried, ", "))
 }
 
 // moduleKind reports whether f was loaded by link_elf_obj.c (true) or by
@@ -319,8 +319,8 @@ func moduleKind(f *LinkerFile, m *symbols.Module) (bool, error) {
 		}
 		return false, nil
 	case "":
-		// The class could not be read (a warning says so); the file type
-		// decides, as only link_elf_obj.c loads ET_REL files.
+		// The class could not be read, and a warning reports it. The file
+		// type decides, because only link_elf_obj.c loads ET_REL files.
 		return rel, nil
 	}
 	return false, fmt.Errorf("unknown linker class %q: vnetinspect reads modules of classes %s and %s",
@@ -328,7 +328,7 @@ func moduleKind(f *LinkerFile, m *symbols.Module) (bool, error) {
 }
 
 // Variants of struct elf_file, which link_elf.c and link_elf_obj.c each
-// define privately. They are told apart by a member only one of them has.
+// define privately. A member that only one of them has identifies each.
 const (
 	elfFileObj = "struct elf_file (link_elf_obj.c)"
 	elfFileDyn = "struct elf_file (link_elf.c)"
@@ -375,6 +375,7 @@ func (k *Kernel) objVnetBase(f *LinkerFile, mv symbols.ModuleVnet) (uint64, uint
 	if err != nil {
 		return 0, 0, err
 	}
+
 	progtab, err := r.uint("progtab")
 	if err != nil {
 		return 0, 0, err
@@ -391,6 +392,7 @@ func (k *Kernel) objVnetBase(f *LinkerFile, mv symbols.ModuleVnet) (uint64, uint
 	if err != nil {
 		return 0, 0, err
 	}
+
 	for i := range n {
 		at := progtab + i*uint64(ent.size)
 		e, err := k.readProgent(ent, at)
@@ -410,7 +412,7 @@ func (k *Kernel) objVnetBase(f *LinkerFile, mv symbols.ModuleVnet) (uint64, uint
 		"has the section", f.Addr, n, progtab, symbols.VnetSetName, f.Path)
 }
 
-// A progentOffsets is where the members of Elf_progent lie.
+// A progentOffsets holds the offsets and sizes of Elf_progent's members.
 type progentOffsets struct {
 	size                int64
 	addr, sz, sec, name int64
@@ -584,8 +586,8 @@ func splitModuleName(name string) (module, short string, qualified bool) {
 	return "", name, false
 }
 
-// linkerOffsets are where struct linker_file keeps what the walk reads, in
-// bytes from its start; -1 means unknown.
+// linkerOffsets are the byte offsets in struct linker_file of the members
+// the walk reads. An offset of -1 means unknown.
 type linkerOffsets struct {
 	next, address, filename, pathname int64
 	ops, id, size                     int64
@@ -597,8 +599,8 @@ type linkerOffsets struct {
 var kldOffsetSymbols = []string{"kld_off_next", "kld_off_address", "kld_off_filename", "kld_off_pathname"}
 
 // linkerFileOffsets takes the list link, address and names from the
-// kld_off_* constants when the kernel has them and from DWARF otherwise;
-// the other members come from DWARF only.
+// kld_off_* constants when the kernel has them and from DWARF otherwise.
+// The other members come from DWARF only.
 func (k *Kernel) linkerFileOffsets(warnings *[]string) (linkerOffsets, error) {
 	o := linkerOffsets{next: -1, address: -1, filename: -1, pathname: -1, ops: 0, id: -1, size: -1}
 	kld, kldErr := k.kldOffsets()

@@ -3,11 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // These tests run print with expressions on the main test kernel's minidump
@@ -362,4 +365,141 @@ func TestPrintExprText(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "names no virtualized variable") {
 		t.Errorf("--jail with a plain expression: error = %v", err)
 	}
+}
+
+// gdbListScript walks lists in every vnet of a stopped test kernel with
+// gdb's own types and memory reads, and writes them as JSON to the file
+// named by the convenience variable $out.
+const gdbListScript = `
+import gdb, json
+
+walks = [
+    ("tcbinfo.ipi_listhead", "LIST", "inp_list", "lh_first", "le_next"),
+    ("udbinfo.ipi_listhead", "LIST", "inp_list", "lh_first", "le_next"),
+    ("ipq", "LIST", "ipq_list", "lh_first", "le_next"),
+    ("ifnet", "TAILQ", "if_link", "tqh_first", "tqe_next"),
+]
+
+def addr(v):
+    return int(v.cast(gdb.lookup_type("unsigned long")))
+
+out = []
+v = gdb.parse_and_eval("vnet_head.lh_first")
+while addr(v) != 0 and len(out) < 1000:
+    base = addr(v["vnet_data_base"])
+    for path, kind, link, first, nxt in walks:
+        names = path.split(".")
+        var = gdb.parse_and_eval("vnet_entry_" + names[0])
+        at = (base + addr(var.address)) % (1 << 64)
+        head = gdb.Value(at).cast(var.type.pointer()).dereference()
+        for m in names[1:]:
+            head = head[m]
+        elems = []
+        e = head[first]
+        while addr(e) != 0 and len(elems) < 1000:
+            elems.append("0x%x" % addr(e))
+            e = e.dereference()[link][nxt]
+        out.append({"vnet": "0x%x" % addr(v), "path": path, "kind": kind, "elements": elems})
+    v = v["vnet_le"]["le_next"]
+
+with open(str(gdb.parse_and_eval("$out").string()), "w") as f:
+    json.dump(out, f)
+`
+
+// TestPrintListMatchesGdb boots the committed test kernel under QEMU. The
+// kernel writes a minidump, and gdb walks the same lists on the stopped
+// machine through QEMU's gdb stub; every walk of print --list on that
+// minidump must list the elements gdb found, in its order.
+func TestPrintListMatchesGdb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots QEMU for about 20 s; skipped with -short")
+	}
+	for _, tool := range []string{"qemu-system-x86_64", "gdb"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed: %v", tool, err)
+		}
+	}
+	vdir := filepath.Join(coresDir, mainVariant)
+	tmp := t.TempDir()
+	kernel := unzstd(t, findFile(vdir, "kernel"), tmp)
+	minidump := filepath.Join(tmp, "minidump")
+	console := filepath.Join(tmp, "console.log")
+	gdbSocket := filepath.Join(tmp, "gdb.sock")
+
+	// Only the version 3 minidump is written to a file; fulldump=0 and
+	// olddumps=0 skip the slow full dump and the old minidump versions.
+	qemu := exec.Command("qemu-system-x86_64",
+		"-accel", "tcg", "-m", "64", "-kernel", kernel,
+		"-display", "none", "-serial", "none", "-monitor", "none", "-no-reboot",
+		"-debugcon", "file:"+console,
+		"-chardev", "file,id=minidump,path="+minidump, "-device", "isa-debugcon,iobase=0x4e9,chardev=minidump",
+		"-chardev", "null,id=full", "-device", "isa-debugcon,iobase=0x4ea,chardev=full",
+		"-chardev", "null,id=v1", "-device", "isa-debugcon,iobase=0x4eb,chardev=v1",
+		"-chardev", "null,id=v2", "-device", "isa-debugcon,iobase=0x4ec,chardev=v2",
+		"-chardev", "socket,id=g,path="+gdbSocket+",server=on,wait=off", "-gdb", "chardev:g",
+		"-append", "fulldump=0 olddumps=0")
+	var qemuOut strings.Builder
+	qemu.Stdout, qemu.Stderr = &qemuOut, &qemuOut
+	if err := qemu.Start(); err != nil {
+		t.Fatalf("start QEMU: %v", err)
+	}
+	defer func() {
+		_ = qemu.Process.Kill()
+		_ = qemu.Wait()
+	}()
+
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		b, _ := os.ReadFile(console)
+		if strings.Contains(string(b), "dumps written") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the kernel did not print \"dumps written\" within 3 minutes; console:\n%s\nQEMU:\n%s", b, qemuOut.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	script := filepath.Join(tmp, "lists.py")
+	gdbOut := filepath.Join(tmp, "gdb-lists.json")
+	if err := os.WriteFile(script, []byte(gdbListScript), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Debian's gdb reads a FreeBSD-tagged kernel with 32-bit addresses
+	// unless the OS ABI is set to none before the file loads.
+	gdb := exec.Command("gdb", "-nx", "-batch", "-iex", "set osabi none",
+		"-ex", "set pagination off", "-ex", "target remote "+gdbSocket,
+		"-ex", "set $out = \""+gdbOut+"\"", "-ex", "source "+script, kernel)
+	if b, err := gdb.CombinedOutput(); err != nil {
+		t.Fatalf("gdb: %v\n%s", err, b)
+	}
+	var walks []struct {
+		Vnet, Path, Kind string
+		Elements         []string
+	}
+	if err := json.Unmarshal(readAll(t, gdbOut), &walks); err != nil {
+		t.Fatal(err)
+	}
+	if len(walks) < 20 {
+		t.Fatalf("gdb walked %d lists, want 4 in each of at least 5 vnets", len(walks))
+	}
+
+	f := evalFixture{kernel: kernel, core: minidump, cache: tmp}
+	total := 0
+	for _, w := range walks {
+		res := f.printJSON(t, "--vnet", w.Vnet, "--list", "V_"+w.Path)
+		l := obj(res[0]["list"])
+		got := []string{}
+		for _, e := range list(l, "elements") {
+			got = append(got, fmt.Sprint(obj(e)["address"]))
+		}
+		if l["kind"] != w.Kind || l["error"] != nil || !reflect.DeepEqual(got, w.Elements) {
+			t.Errorf("vnet %s V_%s: %v %v (error %v), gdb walked %s %v", w.Vnet, w.Path, l["kind"], got, l["error"], w.Kind, w.Elements)
+		}
+		total += len(got)
+	}
+	if total == 0 {
+		t.Errorf("every list was empty; the test kernel fills them")
+	}
+	t.Logf("compared %d lists, %d elements, with gdb", len(walks), total)
 }

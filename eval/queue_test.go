@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+
 	"github.com/vnetinspect/vnetinspect/kvm"
 	"github.com/vnetinspect/vnetinspect/symbols"
 )
@@ -228,5 +230,70 @@ func TestWalkListNotAList(t *testing.T) {
 		if l.Err == nil || l.Kind != "" {
 			t.Errorf("%s: kind %q err %v, want an error", expr, l.Kind, l.Err)
 		}
+	}
+}
+
+// handmadeList builds the DWARF shape of sys/sys/queue.h's STAILQ or SLIST
+// around "struct item { int id; ENTRY(item) link; }", because the test
+// kernel has neither kind.
+func handmadeList(kind ListKind) (head *godwarf.StructType, item *godwarf.StructType) {
+	ptr := func(t godwarf.Type) *godwarf.PtrType {
+		return &godwarf.PtrType{CommonType: godwarf.CommonType{ByteSize: 8}, Type: t}
+	}
+	intType := &godwarf.IntType{BasicType: godwarf.BasicType{CommonType: godwarf.CommonType{ByteSize: 4, Name: "int"}}}
+	item = &godwarf.StructType{CommonType: godwarf.CommonType{ByteSize: 16, Name: "item"}, StructName: "item", Kind: "struct"}
+	next, first, last := "sle_next", "slh_first", ""
+	if kind == STAILQ {
+		next, first, last = "stqe_next", "stqh_first", "stqh_last"
+	}
+	entry := &godwarf.StructType{CommonType: godwarf.CommonType{ByteSize: 8}, Kind: "struct",
+		Field: []*godwarf.StructField{{Name: next, Type: ptr(item), ByteOffset: 0}}}
+	item.Field = []*godwarf.StructField{
+		{Name: "id", Type: intType, ByteOffset: 0},
+		{Name: "link", Type: entry, ByteOffset: 8},
+	}
+	head = &godwarf.StructType{CommonType: godwarf.CommonType{ByteSize: 8, Name: "itemhead"}, StructName: "itemhead", Kind: "struct",
+		Field: []*godwarf.StructField{{Name: first, Type: ptr(item), ByteOffset: 0}}}
+	if last != "" {
+		head.ByteSize = 16
+		head.Field = append(head.Field, &godwarf.StructField{Name: last, Type: ptr(ptr(item)), ByteOffset: 8})
+	}
+	return head, item
+}
+
+func TestWalkStailqAndSlist(t *testing.T) {
+	for _, kind := range []ListKind{STAILQ, SLIST} {
+		t.Run(string(kind), func(t *testing.T) {
+			w := newWorld(t)
+			head, _ := handmadeList(kind)
+			headAddr := uint64(0xfffff80000800000)
+			w.put(headAddr, 16)
+			addrs := []uint64{0xfffff80000800100, 0xfffff80000800200, 0xfffff80000800300}
+			for i, a := range addrs {
+				w.put(a, 16)
+				w.put32(a, uint32(10+i))
+				if i+1 < len(addrs) {
+					w.put64(a+8, addrs[i+1])
+				}
+			}
+			w.put64(headAddr, addrs[0])
+			if kind == STAILQ {
+				w.put64(headAddr+8, addrs[2]+8) // stqh_last: &last->link.stqe_next
+			}
+			ev := w.evaluator()
+			l := ev.WalkList(&Object{Expr: "head", Type: head, Addr: headAddr, Addressable: true}, ListOptions{})
+			if l.Err != nil {
+				t.Fatal(l.Err)
+			}
+			if l.Kind != kind || l.Link != "link" {
+				t.Errorf("kind %s link %q, want %s link", l.Kind, l.Link, kind)
+			}
+			checkAddrs(t, l, addrs)
+			for i, e := range l.Elements {
+				if got := fieldInt(t, e.Value, "id"); got != int64(10+i) {
+					t.Errorf("element %d id = %d, want %d", i, got, 10+i)
+				}
+			}
+		})
 	}
 }

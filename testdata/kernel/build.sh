@@ -29,13 +29,24 @@ cflags="-ffreestanding -fno-builtin -nostdlib -mno-red-zone -mcmodel=kernel
 
 out=build/$variant
 mkdir -p "$out"
+
+# The module, built as sys/conf/kmod.mk builds amd64 modules: the kernel's
+# flags plus -DKLD_MODULE, then ld -r into a relocatable .ko (kmod.mk also
+# passes -d, which lld deprecates; -fno-common leaves nothing for it to do). clang builds
+# it for every variant, with the variant's DWARF version.
+# shellcheck disable=SC2086 # cflags is a word list
+clang --target=x86_64-unknown-freebsd14 $cflags -DKLD_MODULE -fno-common \
+	-msoft-float -mno-aes -mno-avx -c if_vnettest.c -o "$out/if_vnettest.o"
+ld.lld -r -o "$out/if_vnettest.ko" "$out/if_vnettest.o"
+
 objs=""
 for src in locore.S machdep.c pmap.c vm_page.c kern_malloc.c subr_prf.c \
-	libkern.c kern_linker.c subr_pcpu.c vnet.c vnet_vars.c kern_jail.c kern_proc.c \
+	libkern.c kern_linker.c link_elf_obj.c subr_pcpu.c vnet.c vnet_vars.c \
+	kern_jail.c kern_proc.c \
 	minidump_machdep.c kern_dump.c; do
 	obj=$out/${src%.*}.o
 	# shellcheck disable=SC2086 # cc and cflags are word lists
-	$cc $cflags -c "$src" -o "$obj"
+	$cc $cflags -DKO_PATH="\"$out/if_vnettest.ko\"" -c "$src" -o "$obj"
 	objs="$objs $obj"
 done
 

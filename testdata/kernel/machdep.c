@@ -4,6 +4,7 @@
  * state and panic on purpose, which writes the crash dumps.
  */
 #include "kernel.h"
+#include "linker.h"
 #include "msgbuf.h"
 #include "proc.h"
 #include "pvh.h"
@@ -170,6 +171,7 @@ kernel_init(uint32_t start_info_pa)
 	pcpu_startup();
 	vnet0_init();
 	jails_init();
+	linker_load_modules();
 	procs_init();
 	msgbuf_fill();
 	vnet_template_update();

@@ -61,6 +61,8 @@ table(pd_entry_t entry)
 	return (phys_to_virt(entry & PG_FRAME));
 }
 
+static void	pmap_kenter_prot(vm_offset_t va, vm_paddr_t pa, bool exec);
+
 static pd_entry_t
 new_table(void)
 {
@@ -116,10 +118,23 @@ pmap_bootstrap(void)
 
 /*
  * Map the 4 KiB page at physical pa at va: in the kernel map below KERNBASE,
- * or in the 4 KiB-page part of the KERNBASE region.
+ * or in the 4 KiB-page part of the KERNBASE region. Data pages are not
+ * executable; module pages (pmap_kenter_code) are.
  */
 void
 pmap_kenter(vm_offset_t va, vm_paddr_t pa)
+{
+	pmap_kenter_prot(va, pa, false);
+}
+
+void
+pmap_kenter_code(vm_offset_t va, vm_paddr_t pa)
+{
+	pmap_kenter_prot(va, pa, true);
+}
+
+static void
+pmap_kenter_prot(vm_offset_t va, vm_paddr_t pa, bool exec)
 {
 	pd_entry_t *pml4 = phys_to_virt(KPML4phys);
 	pd_entry_t *pdpt, *pd, *pt;
@@ -136,7 +151,8 @@ pmap_kenter(vm_offset_t va, vm_paddr_t pa)
 	if (pd[pd_index(va)] == 0)
 		pd[pd_index(va)] = new_table();
 	pt = table(pd[pd_index(va)]);
-	pt[pt_index(va)] = pa | PG_V | PG_RW | PG_A | PG_M | PG_G | PG_NX;
+	pt[pt_index(va)] = pa | PG_V | PG_RW | PG_A | PG_M | PG_G |
+	    (exec ? 0 : PG_NX);
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 
 	vm_offset_t end = roundup2(va + PAGE_SIZE, NBPDR);

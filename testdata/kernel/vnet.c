@@ -30,6 +30,57 @@ struct sysctl_oid_stub sysctl___kern_features_vimage = {
 /* Space that kernel modules' virtualized variables are carved from. */
 VNET_DEFINE_STATIC(char, modspace[VNET_MODMIN]) __aligned(sizeof(void *));
 
+/*
+ * Free ranges of modspace, sorted by address, as vnet.c keeps them in
+ * vnet_data_free_head. Initially one range covers all of modspace.
+ */
+struct vnet_data_free {
+	uintptr_t	 vnd_start;
+	size_t		 vnd_len;
+	TAILQ_ENTRY(vnet_data_free) vnd_link;
+};
+static TAILQ_HEAD(, vnet_data_free) vnet_data_free_head;
+
+/*
+ * Allocate size bytes (rounded up to a pointer's size) of modspace, first
+ * fit, as vnet_data_alloc does. Returns the template address, or NULL when
+ * modspace is full.
+ */
+void *
+vnet_data_alloc(size_t size)
+{
+	struct vnet_data_free *df;
+
+	if (TAILQ_FIRST(&vnet_data_free_head) == NULL) {
+		df = malloc(sizeof(*df), 8);
+		df->vnd_start = (uintptr_t)&VNET_NAME(modspace);
+		df->vnd_len = VNET_MODMIN;
+		TAILQ_INIT(&vnet_data_free_head);
+		TAILQ_INSERT_TAIL(&vnet_data_free_head, df, vnd_link);
+	}
+	size = roundup2(size, sizeof(void *));
+	TAILQ_FOREACH(df, &vnet_data_free_head, vnd_link) {
+		if (df->vnd_len < size)
+			continue;
+		void *s = (void *)df->vnd_start;
+		df->vnd_start += size;
+		df->vnd_len -= size;
+		return (s);
+	}
+	return (NULL);
+}
+
+/* Copy size bytes of the template at start into every vnet, as vnet_data_copy does. */
+void
+vnet_data_copy(void *start, size_t size)
+{
+	struct vnet *vnet;
+
+	LIST_FOREACH(vnet, &vnet_head, vnet_le)
+		memcpy((void *)((uintptr_t)vnet->vnet_data_base + (uintptr_t)start),
+		    start, size);
+}
+
 /* Number of vnets created so far, which is the next vnet's ordinal. */
 static int vnet_ordinal;
 

@@ -495,6 +495,143 @@ def vnets_section(target, jails, variables):
     return vnets
 
 
+# ---------------------------------------------------------------------------
+# Kernel modules
+
+OBJ_CLASS = "elf64_obj"  # link_elf_obj.c: relocatable (amd64) modules
+OBJ_LOADER_FILE = "link_elf_obj.c"
+
+
+# Static variables of link_elf_obj.c: FreeBSD's class object, then the test kernel's.
+OBJ_LOADER_VARIABLES = ("link_elf_class", "link_elf_obj_class")
+
+
+def obj_elf_file_type():
+    """Return link_elf_obj.c's struct elf_file, which differs from link_elf.c's of the same name.
+
+    The type is looked up in the static block of link_elf_obj.c, found
+    through one of its static variables.
+    """
+    for name in OBJ_LOADER_VARIABLES:
+        for symbol in gdb.lookup_static_symbols(name, gdb.SYMBOL_VAR_DOMAIN):
+            symtab = symbol.symtab
+            if symtab is not None and symtab.filename.endswith(OBJ_LOADER_FILE):
+                return gdb.lookup_type("struct elf_file", symtab.static_block())
+    return None
+
+
+def linker_file_record(target, address, file_type):
+    lf, _ = target.load(address, file_type)
+    ops = int(lf["ops"])
+    class_name = None
+    if ops != 0:
+        kobj_ops, _ = target.load(ops, lf["ops"].type.strip_typedefs().target())
+        cls = int(kobj_ops["cls"])
+        if cls != 0:
+            kobj_class, _ = target.load(cls, kobj_ops["cls"].type.strip_typedefs().target())
+            class_name = kobj_class["name"].string()
+    return {
+        "address": hex_address(address),
+        "filename": lf["filename"].string(),
+        "pathname": lf["pathname"].string(),
+        "address_base": hex_address(int(lf["address"])),
+        "size": int(lf["size"]),
+        "class": class_name,
+    }
+
+
+def progtab_entries(target, address, obj_type):
+    """Return [{name, addr, size}] of a link_elf_obj file's progtab."""
+    ef, _ = target.load(address, obj_type)
+    entry_type = ef["progtab"].type.strip_typedefs().target()
+    entries = []
+    for i in range(int(ef["nprogtab"])):
+        entry, _ = target.load(int(ef["progtab"]) + i * entry_type.sizeof, entry_type)
+        entries.append({"name": entry["name"].string(), "addr": hex_address(int(entry["addr"])),
+                        "size": int(entry["size"])})
+    return entries
+
+
+def load_module_symbols(target, path, progtab):
+    """Load the module's symbols with each progtab section at its kernel address."""
+    text = [e for e in progtab if e["name"] == ".text"]
+    if not text:
+        target.warn("%s: no .text in progtab, symbols not loaded" % path)
+        return False
+    command = "add-symbol-file %s %s" % (path, text[0]["addr"])
+    for entry in progtab:
+        if entry["name"] != ".text":
+            command += " -s %s %s" % (entry["name"], entry["addr"])
+    gdb.execute(command, to_string=True)
+    return True
+
+
+def module_variables(target, path, progtab, vnets):
+    """Read the module's vnet_entry_ variables in every vnet through gdb's view of the .ko."""
+    set_vnet = [e for e in progtab if e["name"] == "set_vnet"]
+    if not set_vnet:
+        return []
+    try:
+        with elffile.ElfFile(path) as elf:
+            symbols = sorted(elf.symbols(VNET_SYMBOL_PREFIX))
+    except (OSError, elffile.ElfError) as error:
+        target.warn("module %s not read: %s" % (path, error))
+        return []
+    if not load_module_symbols(target, path, progtab):
+        return []
+    base = int(set_vnet[0]["addr"], 16)
+    variables = []
+    for name, value, size in symbols:
+        # In the ET_REL file a set_vnet symbol's value is its offset in the section.
+        address = base + value
+        symbol = match_debug_symbol(name, address)
+        if symbol is None:
+            target.warn("module %s: %s at %s has no debug information"
+                        % (path, name, hex_address(address)))
+        variables.append(VnetSymbol(name, address, size, symbol))
+    records = []
+    for vnet in vnets:
+        data_base = int(vnet["data_base"], 16)
+        for variable in variables:
+            record = {"vnet": vnet["address"], "module": os.path.basename(path)}
+            record.update(variable_record(target, variable,
+                                          (data_base + variable.address) & target.address_mask))
+            records.append(record)
+    return records
+
+
+def modules_section(target, vnets):
+    """Return linker_files and the variables of each relocatable module in every vnet."""
+    head_symbol = lookup_variable("linker_files")
+    if head_symbol is None:
+        return None
+    head, _ = target.load(symbol_address(head_symbol), head_symbol.type)
+    file_type = head["tqh_first"].type.target().strip_typedefs()
+    link = field_named(file_type, "link")
+    obj_type = obj_elf_file_type()
+
+    def next_file(address):
+        entry, _ = target.load(address + link.bitpos // 8, link.type)
+        return int(entry["tqe_next"])
+
+    kernel_dir = os.path.dirname(os.path.abspath(gdb.current_progspace().filename))
+    files, variables = [], []
+    for address in list_walk(target, int(head["tqh_first"]), next_file, "linker_files"):
+        record = linker_file_record(target, address, file_type)
+        files.append(record)
+        if record["class"] != OBJ_CLASS or obj_type is None:
+            continue
+        record["progtab"] = progtab_entries(target, address, obj_type)
+        # kgdb looks for a module next to the kernel file first.
+        path = os.path.join(kernel_dir, record["filename"])
+        if not os.path.exists(path):
+            target.warn("module %s not found at %s, its variables are left out"
+                        % (record["filename"], path))
+            continue
+        variables.extend(module_variables(target, path, record["progtab"], vnets))
+    return {"linker_files": files, "variables": variables}
+
+
 def build_oracle():
     target = Target()
     start = address_of("__start_set_vnet")
@@ -529,6 +666,8 @@ def build_oracle():
         "threads": threads,
         "msgbuf": kernel_state.msgbuf_section(target),
         "lists": kernel_state.lists_section(target, vnets, variables, VNET_SYMBOL_PREFIX),
+        # Last, because loading the module's symbols changes gdb's symbol tables.
+        "modules": modules_section(target, vnets),
     }
     result["warnings"] = target.warnings
     return result

@@ -84,6 +84,7 @@ extern bool		 pmap_dmap_ready;
 void	*phys_to_virt(vm_paddr_t pa);
 void	 pmap_bootstrap(void);
 void	 pmap_kenter(vm_offset_t va, vm_paddr_t pa);
+void	 pmap_kenter_code(vm_offset_t va, vm_paddr_t pa);
 vm_paddr_t pmap_kextract(vm_offset_t va);
 
 /* vm_page.c */

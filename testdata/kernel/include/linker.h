@@ -8,9 +8,38 @@
 #include "queue.h"
 #include "types.h"
 
-struct kobj_ops;
 struct module;
 struct common_symbol;
+
+/*
+ * Kernel objects (sys/sys/kobj.h): every linker file starts with a pointer
+ * to the ops table of its class, whose cls names the class, "elf64" for
+ * link_elf.c and "elf64_obj" for link_elf_obj.c.
+ */
+#define	KOBJ_CACHE_SIZE	256
+
+typedef struct kobj_method kobj_method_t;
+typedef struct kobj_class *kobj_class_t;
+typedef struct kobj_ops *kobj_ops_t;
+
+struct kobj_method {
+	void		*desc;
+	void		*func;
+};
+
+struct kobj_class {
+	const char	*name;		/* class name */
+	kobj_method_t	*methods;
+	size_t		 size;		/* object size */
+	kobj_class_t	*baseclasses;
+	u_int		 refs;
+	kobj_ops_t	 ops;		/* compiled method table */
+};
+
+struct kobj_ops {
+	kobj_method_t	*cache[KOBJ_CACHE_SIZE];
+	kobj_class_t	 cls;
+};
 
 typedef struct linker_file *linker_file_t;
 
@@ -45,5 +74,10 @@ struct linker_file {
 
 typedef TAILQ_HEAD(, linker_file) linker_file_list_t;
 extern linker_file_t linker_kernel_file;
+
+linker_file_t	linker_make_file(const char *filename, const char *pathname,
+		    kobj_class_t cls);
+void		*linker_kernel_symbol(const char *name);
+void		 linker_load_modules(void);
 
 #endif /* !_TK_LINKER_H_ */

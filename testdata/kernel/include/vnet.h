@@ -59,6 +59,8 @@ extern uintptr_t *__stop_set_vnet;
 struct prison;
 
 struct vnet	*vnet_alloc(const char *owner, struct prison *pr);
+void		*vnet_data_alloc(size_t size);
+void		 vnet_data_copy(void *start, size_t size);
 
 /* Per-vnet constructors of vnet_vars.c, run by vnet_alloc. */
 void	vnet_vars_init(int ordinal, const char *owner, struct prison *pr);

@@ -14,7 +14,7 @@ import (
 // follows in one value.
 const DefaultMaxTargets = 1000
 
-// A Target is what one pointer in a value points to.
+// A Target is the object one pointer in a value points to.
 type Target struct {
 	// Path is the pointer's place in the value as C spells it, relative
 	// to the value: "" for the value itself, ".if_vnet", ".rt_table[2].rt_ifp".
@@ -28,9 +28,9 @@ type Target struct {
 // FollowPointers reads what each non-NULL data pointer in v points to,
 // one level deep: the pointer itself when v is one, else its members and
 // elements at any depth. Function pointers, void pointers and pointers to
-// types without size are left out. At most max pointers are followed
-// (DefaultMaxTargets when max is zero or less); the second result is true
-// when some were left out for that reason.
+// types without size are left out. At most max pointers are followed, or
+// DefaultMaxTargets when max is zero or less. The second result is true
+// when that bound left some pointers out.
 func (ev *Evaluator) FollowPointers(v *value.Value, max int) ([]Target, bool) {
 	if max <= 0 {
 		max = DefaultMaxTargets

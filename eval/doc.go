@@ -3,10 +3,10 @@
 // ifindex_table[1]->if_xname, *(struct inpcb *)0xfffff8000040c340. It also
 // walks queue(3) lists (LIST, TAILQ, STAILQ and SLIST) from their heads.
 //
-// It sits above packages kvm, symbols, value and vnetwalk: identifiers are
-// resolved with vnetwalk (a V_ name in one chosen vnet, or a plain
-// global), bytes are read through the kernel's kvm.Reader, types come from
-// the kernel's DWARF, and results are decoded with package value.
+// It sits above packages kvm, symbols, value and vnetwalk. Identifiers are
+// resolved with vnetwalk, as a V_ name in one chosen vnet or as a plain
+// global. Bytes are read through the kernel's kvm.Reader, types come from
+// the kernel's DWARF, and package value decodes the results.
 //
 // # Security
 //

@@ -34,7 +34,7 @@ type Evaluator struct {
 type Object struct {
 	Expr        string       // the expression, spelled as C
 	Type        godwarf.Type // DWARF type as declared
-	Addr        uint64       // where the object lies, if Addressable
+	Addr        uint64       // address of the object, valid if Addressable
 	Addressable bool
 
 	bytes []byte       // contents; nil until read for an lvalue
@@ -154,7 +154,7 @@ func (ev *Evaluator) ident(e *Ident) (*Object, error) {
 	}
 	x := k.ReadVnetVar(sym, ev.Vnet)
 	if x.Type == nil {
-		return nil, &Error{e.Name, fmt.Errorf("%s has no DWARF type; cast its address, as *(TYPE *)ADDRESS", sym.Name)}
+		return nil, &Error{e.Name, fmt.Errorf("%s has no DWARF type, so cast its address, as *(TYPE *)ADDRESS", sym.Name)}
 	}
 	if x.Err != nil && x.Addr == 0 {
 		return nil, &Error{e.Name, x.Err}
@@ -167,7 +167,7 @@ func (ev *Evaluator) ident(e *Ident) (*Object, error) {
 func (ev *Evaluator) global(name string, sym symbols.Symbol) (*Object, error) {
 	t, err := ev.Kernel.Syms.VariableType(sym.Name)
 	if err != nil {
-		return nil, &Error{name, fmt.Errorf("no DWARF type for %s (%w); cast its address, as *(TYPE *)%#x", sym.Name, err, sym.Addr)}
+		return nil, &Error{name, fmt.Errorf("no DWARF type for %s (%w), so cast its address, as *(TYPE *)%#x", sym.Name, err, sym.Addr)}
 	}
 	return &Object{Expr: name, Type: t, Addr: sym.Addr, Addressable: true}, nil
 }
@@ -304,7 +304,7 @@ func (ev *Evaluator) deref(x *Object, expr string) (*Object, error) {
 	case *godwarf.PtrType:
 		elem := t.Type
 		if _, ok := symbols.Resolve(elem).(*godwarf.VoidType); ok || elem == nil {
-			return nil, &Error{expr, fmt.Errorf("%s is a void pointer; cast it first, as *(struct TYPE *)%s", x.Expr, x.Expr)}
+			return nil, &Error{expr, fmt.Errorf("%s is a void pointer, so cast it first, as *(struct TYPE *)%s", x.Expr, x.Expr)}
 		}
 		if _, ok := symbols.Resolve(elem).(*godwarf.FuncType); ok {
 			return nil, &Error{expr, fmt.Errorf("%s points to a function, which has no value to read", x.Expr)}
@@ -355,7 +355,7 @@ func (ev *Evaluator) cast(e *Cast) (*Object, error) {
 	switch symbols.Resolve(t).(type) {
 	case *godwarf.PtrType, *godwarf.IntType, *godwarf.UintType, *godwarf.CharType, *godwarf.UcharType, *godwarf.BoolType, *godwarf.EnumType:
 	default:
-		return nil, &Error{e.String(), fmt.Errorf("cannot cast to %s: only pointer and integer casts are supported; to read a struct at an address write *(%s *)ADDRESS", e.Type, e.Type)}
+		return nil, &Error{e.String(), fmt.Errorf("cannot cast to %s because only pointer and integer casts are supported, so read a struct at an address with *(%s *)ADDRESS", e.Type, e.Type)}
 	}
 	size := symbols.Sizeof(t)
 	if size <= 0 || size > 8 {
@@ -401,7 +401,8 @@ func (ev *Evaluator) Bytes(o *Object) ([]byte, error) {
 	return b, nil
 }
 
-// read fills b from kernel memory at addr; a short read is an error.
+// read fills b from kernel memory at addr and treats a short read as an
+// error.
 func (ev *Evaluator) read(b []byte, addr uint64) error {
 	n, err := ev.Kernel.Mem.ReadAt(b, kvm.Addr(addr))
 	if err != nil {

@@ -47,7 +47,7 @@ type Cast struct {
 	X    Expr
 }
 
-// A Paren is (X); it is kept so that String spells the expression as
+// A Paren is (X). It is kept so that String spells the expression as
 // written.
 type Paren struct{ X Expr }
 
@@ -195,7 +195,7 @@ func lex(s string) ([]token, error) {
 			toks = append(toks, token{kind: tokPunct, text: s[i : i+1], off: i})
 			i++
 		default:
-			return nil, &SyntaxError{Offset: i, Msg: fmt.Sprintf("unexpected character %q; expressions use names, numbers, ., ->, [], *, & and casts", c)}
+			return nil, &SyntaxError{Offset: i, Msg: fmt.Sprintf("unexpected character %q (expressions use names, numbers, ., ->, [], *, & and casts)", c)}
 		}
 	}
 	return append(toks, token{kind: tokEOF, off: len(s)}), nil
@@ -254,7 +254,7 @@ func (p *parser) isPunct(text string) bool {
 	return t.kind == tokPunct && t.text == text
 }
 
-// fail records the first error; parsing then unwinds with nil nodes.
+// fail records the first error. Parsing then unwinds with nil nodes.
 func (p *parser) fail(at token, format string, args ...any) {
 	if p.err == nil {
 		p.err = &SyntaxError{Input: p.input, Offset: at.off, Msg: fmt.Sprintf(format, args...)}

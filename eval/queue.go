@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -31,8 +32,8 @@ type queueShape struct {
 	entryOther string // a second member every entry of this kind has, "" if none
 }
 
-// queueShapes is ordered so that a TAILQ (which also has a *_last member)
-// is told apart from an STAILQ by its member names.
+// queueShapes lists one shape per kind. Member names alone separate them,
+// because each kind prefixes its members differently (lh_, tqh_, stqh_, slh_).
 var queueShapes = []queueShape{
 	{LIST, "lh_first", "", "le_next", "le_prev"},
 	{TAILQ, "tqh_first", "tqh_last", "tqe_next", "tqe_prev"},
@@ -52,7 +53,7 @@ type ListOptions struct {
 	// "inp_list". Empty picks the one member whose type is an entry of the
 	// list's kind pointing to the element type.
 	Link string
-	// Max bounds the number of elements read; zero or less means
+	// Max bounds the number of elements read. Zero or less means
 	// DefaultMaxList.
 	Max int
 }
@@ -67,8 +68,8 @@ type List struct {
 	// Truncated is set when the walk stopped at ListOptions.Max with
 	// elements left.
 	Truncated bool
-	// Err is why the walk stopped early: an unreadable element or next
-	// pointer, or a cycle. Elements read before it are kept.
+	// Err is the reason the walk stopped early: an unreadable element or
+	// next pointer, or a cycle. Elements read before it are kept.
 	Err error
 }
 
@@ -79,7 +80,7 @@ type Element struct {
 }
 
 // ErrCycle means a list leads back to an element already walked.
-var ErrCycle = fmt.Errorf("list has a cycle")
+var ErrCycle = errors.New("list has a cycle")
 
 // A listPlan is how to walk one list: where the first element is and how
 // to get from one element to the next.
@@ -92,11 +93,12 @@ type listPlan struct {
 	elemSize int64
 }
 
-// WalkList walks the list that o names. o is a list head (a struct with
-// lh_first, tqh_first, stqh_first or slh_first), an entry inside an
-// element (le_next, tqe_next, stqe_next or sle_next), which starts the walk
-// at the element containing it, or a pointer to a first element, which
-// needs opts.ElementType or a pointer type and opts.Link.
+// WalkList walks the list that o names. o may be a list head, a struct with
+// lh_first, tqh_first, stqh_first or slh_first. It may be an entry inside
+// an element (le_next, tqe_next, stqe_next or sle_next), and the walk then
+// starts at the element containing it. Or it may be a pointer to the first
+// element, whose struct type names the element type unless
+// opts.ElementType does.
 func (ev *Evaluator) WalkList(o *Object, opts ListOptions) *List {
 	l := &List{Expr: o.Expr}
 	p, err := ev.planList(o, opts)
@@ -122,7 +124,7 @@ func (ev *Evaluator) walk(l *List, p *listPlan, max int) {
 			return
 		}
 		if i, ok := seen[addr]; ok {
-			l.Err = fmt.Errorf("%w: element %d at %#x links back to element %d at %#x; stopped after %d elements", ErrCycle, len(l.Elements)-1, l.Elements[len(l.Elements)-1].Addr, i, addr, len(l.Elements))
+			l.Err = fmt.Errorf("%w: element %d at %#x links back to element %d at %#x, so the walk stopped after %d elements", ErrCycle, len(l.Elements)-1, l.Elements[len(l.Elements)-1].Addr, i, addr, len(l.Elements))
 			return
 		}
 		seen[addr] = len(l.Elements)
@@ -251,7 +253,7 @@ func (ev *Evaluator) planFromPointer(o *Object, pt *godwarf.PtrType, explicit go
 	}
 	st, ok := symbols.Resolve(elem).(*godwarf.StructType)
 	if !ok {
-		return nil, &Error{o.Expr, fmt.Errorf("%s does not point to a struct; name the element type with --list 'struct TYPE'", o.Expr)}
+		return nil, &Error{o.Expr, fmt.Errorf("%s does not point to a struct, so name the element type with --list 'struct TYPE'", o.Expr)}
 	}
 	addr, err := ev.pointer(o)
 	if err != nil {
@@ -287,11 +289,11 @@ func (ev *Evaluator) plan(expr string, sh queueShape, elem godwarf.Type, link st
 		links := linkCandidates(st, sh, elem)
 		switch len(links) {
 		case 0:
-			return nil, &Error{expr, fmt.Errorf("%s has no %s entry member pointing to %s; name the element type and link with --list and --link", symbols.TypeName(elem), sh.kind, symbols.TypeName(elem))}
+			return nil, &Error{expr, fmt.Errorf("%s has no %s entry member pointing to %s, so name the element type and link with --list and --link", symbols.TypeName(elem), sh.kind, symbols.TypeName(elem))}
 		case 1:
 			link = links[0]
 		default:
-			return nil, &Error{expr, fmt.Errorf("%s has several %s entries (%s); choose one with --link", symbols.TypeName(elem), sh.kind, strings.Join(links, ", "))}
+			return nil, &Error{expr, fmt.Errorf("%s has several %s entries (%s), so choose one with --link", symbols.TypeName(elem), sh.kind, strings.Join(links, ", "))}
 		}
 	}
 	f, err := memberPath(st, link)

@@ -314,7 +314,7 @@ type exprRecord struct {
 	List       *listRecord     `json:"list,omitempty"`
 }
 
-// targetRecord is what one pointer points to, for --deref.
+// targetRecord is the object one pointer points to, for --deref.
 type targetRecord struct {
 	Path    string          `json:"path"`
 	Address report.Hex      `json:"address"`
@@ -508,7 +508,7 @@ func (s *session) printList(out io.Writer, text bool, ev *eval.Evaluator, o *pri
 		}
 	}
 	if l.Truncated {
-		warnings = append(warnings, fmt.Sprintf("%s: list cut at %d elements; raise --max-list to read more", where, o.maxList))
+		warnings = append(warnings, fmt.Sprintf("%s: list cut at %d elements, so raise --max-list to read more", where, o.maxList))
 	}
 	if !text {
 		return rec, warnings
@@ -535,8 +535,8 @@ type elementSpan struct {
 	name       string
 }
 
-// symbolizer names addresses: list elements first, then what
-// vnetwalk.Kernel.Describe knows.
+// symbolizer names addresses as list elements first, then with
+// vnetwalk.Kernel.Describe.
 func (s *session) symbolizer(w *vnetwalk.Walk, spans []elementSpan) func(uint64) (string, bool) {
 	return func(addr uint64) (string, bool) {
 		for _, sp := range spans {

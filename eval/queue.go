@@ -71,7 +71,15 @@ type List struct {
 	// Err is the reason the walk stopped early: an unreadable element or
 	// next pointer, or a cycle. Elements read before it are kept.
 	Err error
+	// Warnings report back pointers (le_prev, tqe_prev, tqh_last,
+	// stqh_last) that do not point where the forward links say. A list
+	// changed while the kernel dumped, or a corrupt one, shows them.
+	Warnings []string
 }
+
+// maxListWarnings caps List.Warnings, so that a corrupt list of many
+// elements does not bury the output.
+const maxListWarnings = 10
 
 // An Element is one list element.
 type Element struct {
@@ -91,6 +99,18 @@ type listPlan struct {
 	nextOff  int64  // offset of the next pointer from the element start
 	first    uint64 // address of the first element, 0 for an empty list
 	elemSize int64
+
+	// Back pointers, checked when known. prevOff is the offset of
+	// le_prev or tqe_prev from the element start, -1 for STAILQ and SLIST.
+	// headFirst is the address of the head's first-element pointer, which
+	// the first element's prev must hold, 0 when the walk did not start at
+	// a head. headLast is the value of tqh_last or stqh_last, which must
+	// be the address of the last next pointer (or headFirst for an empty
+	// list), and hasLast says whether it was read.
+	prevOff   int64
+	headFirst uint64
+	headLast  uint64
+	hasLast   bool
 }
 
 // WalkList walks the list that o names. o may be a list head, a struct with
@@ -118,6 +138,7 @@ func (ev *Evaluator) WalkList(o *Object, opts ListOptions) *List {
 // walk reads elements from p.first until NULL, max, a cycle or an error.
 func (ev *Evaluator) walk(l *List, p *listPlan, max int) {
 	seen := map[uint64]int{}
+	prevLink := p.headFirst // where the link to the next element lies
 	for addr := p.first; addr != 0; {
 		if len(l.Elements) == max {
 			l.Truncated = true
@@ -136,8 +157,26 @@ func (ev *Evaluator) walk(l *List, p *listPlan, max int) {
 		}
 		v := value.Decode(p.elem, b, ev.order(), ev.ptrSize(), ev.Limits)
 		l.Elements = append(l.Elements, Element{Addr: addr, Value: v})
-		next := b[p.nextOff : p.nextOff+int64(ev.ptrSize())]
-		addr = ev.word(next)
+		if p.prevOff >= 0 && prevLink != 0 {
+			if got := ev.word(b[p.prevOff : p.prevOff+int64(ev.ptrSize())]); got != prevLink {
+				l.warn("element %d at %#x: its prev pointer is %#x, but the link that points to it is at %#x", len(l.Elements)-1, addr, got, prevLink)
+			}
+		}
+		prevLink = addr + uint64(p.nextOff)
+		addr = ev.word(b[p.nextOff : p.nextOff+int64(ev.ptrSize())])
+	}
+	if p.hasLast && prevLink != 0 && p.headLast != prevLink {
+		l.warn("the head's last pointer is %#x, but the last element's next pointer is at %#x", p.headLast, prevLink)
+	}
+}
+
+// warn adds a warning unless maxListWarnings were added already.
+func (l *List) warn(format string, args ...any) {
+	switch {
+	case len(l.Warnings) < maxListWarnings:
+		l.Warnings = append(l.Warnings, fmt.Sprintf(format, args...))
+	case len(l.Warnings) == maxListWarnings:
+		l.Warnings = append(l.Warnings, "more back pointers disagree; only the first were listed")
 	}
 }
 
@@ -226,7 +265,25 @@ func (ev *Evaluator) planFromHead(o *Object, sh queueShape, explicit godwarf.Typ
 	if err != nil {
 		return nil, &Error{first.Expr, err}
 	}
-	return ev.plan(o.Expr, sh, elem, link, addr)
+	p, err := ev.plan(o.Expr, sh, elem, link, addr)
+	if err != nil {
+		return nil, err
+	}
+	if !first.Addressable {
+		return p, nil
+	}
+	p.headFirst = first.Addr
+	if sh.headOther != "" {
+		last, err := ev.Member(o, sh.headOther)
+		if err != nil {
+			return nil, err
+		}
+		if p.headLast, err = ev.pointer(last); err != nil {
+			return nil, &Error{last.Expr, err}
+		}
+		p.hasLast = true
+	}
+	return p, nil
 }
 
 func (ev *Evaluator) planFromEntry(o *Object, sh queueShape, explicit godwarf.Type, link string) (*listPlan, error) {
@@ -313,7 +370,13 @@ func (ev *Evaluator) plan(expr string, sh queueShape, elem godwarf.Type, link st
 	if size <= 0 || size > maxObjectSize || nextOff < 0 || nextOff+int64(ev.ptrSize()) > size {
 		return nil, &Error{expr, fmt.Errorf("element type %s of %d bytes cannot hold its link %s at offset %d", symbols.TypeName(elem), size, link, nextOff)}
 	}
-	return &listPlan{kind: sh.kind, elem: elem, link: link, nextOff: nextOff, first: first, elemSize: size}, nil
+	p := &listPlan{kind: sh.kind, elem: elem, link: link, nextOff: nextOff, first: first, elemSize: size, prevOff: -1}
+	if sh.kind == LIST || sh.kind == TAILQ {
+		if prev, ok := symbols.Member(est, sh.entryOther); ok && f.ByteOffset+prev.ByteOffset+int64(ev.ptrSize()) <= size {
+			p.prevOff = f.ByteOffset + prev.ByteOffset
+		}
+	}
+	return p, nil
 }
 
 // linkCandidates lists the members of st, anonymous members searched too,

@@ -80,6 +80,9 @@ func TestWalkListInferred(t *testing.T) {
 	if l.Truncated {
 		t.Errorf("a list of 3 reported as truncated")
 	}
+	if len(l.Warnings) != 0 {
+		t.Errorf("consistent list: warnings %q", l.Warnings)
+	}
 }
 
 func TestWalkListEmpty(t *testing.T) {
@@ -221,6 +224,52 @@ func TestWalkTailq(t *testing.T) {
 	if got := fieldInt(t, l.Elements[1].Value, "if_index"); got != 2 {
 		t.Errorf("element 1 if_index = %d, want 2", got)
 	}
+	if len(l.Warnings) != 0 {
+		t.Errorf("consistent TAILQ: warnings %q", l.Warnings)
+	}
+
+	// A tqh_last that misses the last element's tqe_next is reported.
+	w.put64(head+w.off("struct ifnethead", "tqh_last"), a+w.off("struct ifnet", "if_link.tqe_next"))
+	l = w.walk("V_ifnet", ListOptions{})
+	want := "the head's last pointer is 0xfffff8000040c2c0, but the last element's next pointer is at 0xfffff8000040c300"
+	if len(l.Warnings) != 1 || l.Warnings[0] != want {
+		t.Errorf("bad tqh_last: warnings %q, want [%q]", l.Warnings, want)
+	}
+}
+
+func TestWalkListBackPointers(t *testing.T) {
+	w := newWorld(t)
+	addrs := w.inpcbs(3)
+	w.put64(addrs[1]+w.off("struct inpcb", "inp_list.le_prev"), 0xdead0000)
+	l := w.walk("V_tcbinfo.ipi_listhead", ListOptions{})
+	if l.Err != nil {
+		t.Fatal(l.Err)
+	}
+	checkAddrs(t, l, addrs)
+	want := "element 1 at 0xfffff80000409300: its prev pointer is 0xdead0000, but the link that points to it is at 0xfffff80000409200"
+	if len(l.Warnings) != 1 || l.Warnings[0] != want {
+		t.Errorf("warnings %q, want [%q]", l.Warnings, want)
+	}
+
+	// Element 0's le_prev must point at the head's lh_first.
+	w.put64(addrs[0]+w.off("struct inpcb", "inp_list.le_prev"), 0)
+	l = w.walk("V_tcbinfo.ipi_listhead", ListOptions{})
+	if len(l.Warnings) != 2 || !strings.HasPrefix(l.Warnings[0], "element 0 at 0xfffff80000409200: its prev pointer is 0x0") {
+		t.Errorf("warnings %q, want element 0's first", l.Warnings)
+	}
+}
+
+func TestWalkListWarningCap(t *testing.T) {
+	w := newWorld(t)
+	addrs := w.inpcbs(20)
+	for _, a := range addrs {
+		w.put64(a+w.off("struct inpcb", "inp_list.le_prev"), 1)
+	}
+	l := w.walk("V_tcbinfo.ipi_listhead", ListOptions{})
+	checkAddrs(t, l, addrs)
+	if len(l.Warnings) != maxListWarnings+1 || !strings.HasPrefix(l.Warnings[maxListWarnings], "more back pointers") {
+		t.Errorf("%d warnings ending %q, want %d and a closing line", len(l.Warnings), l.Warnings[len(l.Warnings)-1], maxListWarnings+1)
+	}
 }
 
 func TestWalkListNotAList(t *testing.T) {
@@ -293,6 +342,9 @@ func TestWalkStailqAndSlist(t *testing.T) {
 				if got := fieldInt(t, e.Value, "id"); got != int64(10+i) {
 					t.Errorf("element %d id = %d, want %d", i, got, 10+i)
 				}
+			}
+			if len(l.Warnings) != 0 {
+				t.Errorf("consistent %s: warnings %q", kind, l.Warnings)
 			}
 		})
 	}

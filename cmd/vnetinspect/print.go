@@ -93,6 +93,9 @@ member is the element's only entry of that list kind; name them with
 			if o.link != "" && o.list == "" {
 				return usageError{fmt.Errorf("--link names the link member of a list walk: add --list")}
 			}
+			if o.deref && o.list != "" {
+				return usageError{fmt.Errorf("--deref follows the pointers of one value and does not apply to --list")}
+			}
 			if o.maxList < 1 || o.depth < 1 || o.maxArray < 1 || o.maxString < 1 {
 				return usageError{fmt.Errorf("--max-list, --depth, --max-array and --max-string must be at least 1")}
 			}
@@ -331,6 +334,7 @@ type listRecord struct {
 	Elements    []elementRecord `json:"elements"`
 	Truncated   bool            `json:"truncated"`
 	Error       string          `json:"error,omitempty"`
+	Warnings    []string        `json:"warnings,omitempty"`
 }
 
 type elementRecord struct {
@@ -509,6 +513,10 @@ func (s *session) printList(out io.Writer, text bool, ev *eval.Evaluator, o *pri
 	}
 	if l.Truncated {
 		warnings = append(warnings, fmt.Sprintf("%s: list cut at %d elements, so raise --max-list to read more", where, o.maxList))
+	}
+	lr.Warnings = l.Warnings
+	for _, lw := range l.Warnings {
+		warnings = append(warnings, where+": "+lw)
 	}
 	if !text {
 		return rec, warnings

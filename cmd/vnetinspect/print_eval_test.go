@@ -235,6 +235,9 @@ func checkListEnds(t *testing.T, r map[string]any, first, last any, link, next s
 	if l["error"] != nil || l["truncated"] != false {
 		t.Errorf("vnet %v: list error %v, truncated %v", r["vnet"], l["error"], l["truncated"])
 	}
+	if l["warnings"] != nil {
+		t.Errorf("vnet %v: back pointers disagree on a list the kernel left intact: %v", r["vnet"], l["warnings"])
+	}
 	if first == "0x0" {
 		if len(elems) != 0 {
 			t.Errorf("vnet %v: %d elements on a list gdb read as empty", r["vnet"], len(elems))

@@ -20,7 +20,7 @@ import (
 
 const testKernel = "../testdata/cores/clang-dwarf5/kernel.zst"
 
-func openTestKernel(t *testing.T) *symbols.Table {
+func openTestKernel(t testing.TB) *symbols.Table {
 	t.Helper()
 	in, err := os.Open(testKernel)
 	if err != nil {
@@ -67,7 +67,7 @@ func (m *fakeMemory) ReadAt(p []byte, addr kvm.Addr) (int, error) {
 // A world is a test kernel with one vnet whose data area lies in a
 // synthetic memory.
 type world struct {
-	t    *testing.T
+	t    testing.TB
 	syms *symbols.Table
 	mem  *fakeMemory
 	vnet *vnetwalk.Vnet
@@ -76,7 +76,7 @@ type world struct {
 
 const dataMem = 0xfffffe0000100000
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	syms := openTestKernel(t)
 	set, err := syms.Vnet()
 	if err != nil {

@@ -278,6 +278,14 @@ func TestPrintListOracleLists(t *testing.T) {
 		w := obj(x)
 		name := fmt.Sprintf("%v/%v", w["vnet"], w["path"])
 		t.Run(name, func(t *testing.T) {
+			if w["link"] == nil {
+				// gdb found no unique link, so the inferred walk must fail.
+				res := f.printJSON(t, "--vnet", fmt.Sprint(w["vnet"]), "--list", "V_"+fmt.Sprint(w["path"]))
+				if l := obj(res[0]["list"]); l["error"] == nil || len(list(l, "elements")) != 0 {
+					t.Errorf("walk %v, want an error and no elements: gdb found no unique link", l)
+				}
+				return
+			}
 			args := []string{"--vnet", fmt.Sprint(w["vnet"]), "--list"}
 			args = append(args, fmt.Sprint(w["element_type"]), "--link", fmt.Sprint(w["link"]), "V_"+fmt.Sprint(w["path"]))
 			res := f.printJSON(t, args...)
@@ -287,6 +295,9 @@ func TestPrintListOracleLists(t *testing.T) {
 			l := obj(res[0]["list"])
 			if l["kind"] != w["kind"] {
 				t.Errorf("kind %v, gdb walked a %v", l["kind"], w["kind"])
+			}
+			if res[0]["address"] != w["address"] {
+				t.Errorf("head at %v, gdb read it at %v", res[0]["address"], w["address"])
 			}
 			var got []any
 			for _, e := range list(l, "elements") {

@@ -299,7 +299,7 @@ func TestPrintListOracleLists(t *testing.T) {
 			if res[0]["address"] != w["address"] {
 				t.Errorf("head at %v, gdb read it at %v", res[0]["address"], w["address"])
 			}
-			var got []any
+			got := []any{}
 			for _, e := range list(l, "elements") {
 				got = append(got, obj(e)["address"])
 			}

@@ -50,6 +50,12 @@ type PanicContext struct {
 	TimeSecond int64 // time_second: seconds since the Epoch when the dump was taken
 	TimeErr    error
 
+	ThreadContext
+}
+
+// A ThreadContext is one thread found on allproc by its td_tid, with the
+// vnet it is using and its jail.
+type ThreadContext struct {
 	Thread    *Thread // nil when not found
 	ThreadErr error
 
@@ -223,17 +229,28 @@ func (k *Kernel) PanicContext(w *Walk) *PanicContext {
 	switch {
 	case pc.TIDErr != nil:
 		pc.ThreadErr = fmt.Errorf("dumptid unknown: %w", pc.TIDErr)
+		pc.VnetErr = errors.New("the crashing thread is unknown")
 	case pc.DumpTID == 0:
 		pc.ThreadErr = errors.New("dumptid is 0: no thread was recorded as the one taking the dump")
+		pc.VnetErr = errors.New("the crashing thread is unknown")
 	default:
-		pc.Thread, pc.ThreadErr = k.findThread(pc.DumpTID, pc)
-	}
-	if pc.Thread != nil {
-		k.threadVnet(pc, w)
-	} else {
-		pc.VnetErr = errors.New("the crashing thread was not found")
+		pc.ThreadContext = *k.FindThread(pc.DumpTID, w)
 	}
 	return pc
+}
+
+// FindThread walks allproc for the thread whose td_tid is tid and finds
+// the vnet it is using. w, when not nil, supplies the vnets and jails to
+// name that vnet with.
+func (k *Kernel) FindThread(tid int32, w *Walk) *ThreadContext {
+	tc := &ThreadContext{}
+	tc.Thread, tc.ThreadErr = k.findThread(tid, tc)
+	if tc.Thread != nil {
+		k.threadVnet(tc, w)
+	} else {
+		tc.VnetErr = errors.New("the thread was not found")
+	}
+	return tc
 }
 
 // readPanicstr reads the string panicstr points to.
@@ -280,7 +297,7 @@ func (k *Kernel) readGlobalInt(name string, size int) (int64, error) {
 
 // findThread walks allproc and each process's p_threads for the thread
 // whose td_tid is tid.
-func (k *Kernel) findThread(tid int32, pc *PanicContext) (*Thread, error) {
+func (k *Kernel) findThread(tid int32, pc *ThreadContext) (*Thread, error) {
 	head, ok := k.Syms.Lookup("allproc")
 	if !ok {
 		return nil, fmt.Errorf("symbol allproc not found in %s", k.Syms.Path())
@@ -328,7 +345,7 @@ func (k *Kernel) findThread(tid int32, pc *PanicContext) (*Thread, error) {
 			pc.Warnings = append(pc.Warnings, fmt.Sprintf("allproc: list ends early: %v", err))
 			break
 		}
-		if td, err := k.searchProc(p, tid, procs, threads, seenThreads, pc); err != nil {
+		if td, err := k.searchProc(p, tid, procs, threads, seenThreads); err != nil {
 			pc.Warnings = append(pc.Warnings, err.Error())
 		} else if td != nil {
 			return td, nil
@@ -343,7 +360,7 @@ func (k *Kernel) findThread(tid int32, pc *PanicContext) (*Thread, error) {
 }
 
 // searchProc looks for tid on one process's p_threads list.
-func (k *Kernel) searchProc(p uint64, tid int32, procs, threads fieldReader, seen map[uint64]bool, pc *PanicContext) (*Thread, error) {
+func (k *Kernel) searchProc(p uint64, tid int32, procs, threads fieldReader, seen map[uint64]bool) (*Thread, error) {
 	td, err := procs.uint(p, "p_threads.tqh_first")
 	if err != nil {
 		return nil, err
@@ -403,7 +420,7 @@ func (k *Kernel) readThread(p, td uint64, procs, threads fieldReader, seen int) 
 
 // threadVnet finds the crashing thread's vnet as the kernel's TD_TO_VNET
 // does: td_vnet when set, else td_ucred->cr_prison->pr_vnet.
-func (k *Kernel) threadVnet(pc *PanicContext, w *Walk) {
+func (k *Kernel) threadVnet(pc *ThreadContext, w *Walk) {
 	t := pc.Thread
 	if !t.HasVnet {
 		pc.VnetErr = fmt.Errorf("struct thread.td_vnet: %w", errNoLayout)

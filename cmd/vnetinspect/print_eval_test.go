@@ -238,6 +238,7 @@ func checkListEnds(t *testing.T, r map[string]any, first, last any, link, next s
 	if l["warnings"] != nil {
 		t.Errorf("vnet %v: back pointers disagree on a list the kernel left intact: %v", r["vnet"], l["warnings"])
 	}
+
 	if first == "0x0" {
 		if len(elems) != 0 {
 			t.Errorf("vnet %v: %d elements on a list gdb read as empty", r["vnet"], len(elems))
@@ -250,6 +251,7 @@ func checkListEnds(t *testing.T, r map[string]any, first, last any, link, next s
 	if a := obj(elems[0])["address"]; a != first {
 		t.Errorf("vnet %v: first element at %v, gdb read %v", r["vnet"], a, first)
 	}
+
 	end := obj(elems[len(elems)-1])
 	if last != nil && end["address"] != last {
 		t.Errorf("vnet %v: last element at %v, gdb's tail pointer is %v", r["vnet"], end["address"], last)
@@ -315,7 +317,7 @@ func TestPrintListOracleLists(t *testing.T) {
 	}
 }
 
-// TestPrintExprText checks the text form and the errors a user sees.
+// TestPrintExprText checks the text output and the errors print returns.
 func TestPrintExprText(t *testing.T) {
 	f := openEvalFixture(t)
 	base := []string{"-N", f.kernel, "-M", f.core, "--cache-dir", f.cache, "print"}
@@ -422,7 +424,7 @@ with open(str(gdb.parse_and_eval("$out").string()), "w") as f:
 
 // TestPrintListMatchesGdb boots the committed test kernel under QEMU. The
 // kernel writes a minidump, and gdb walks the same lists on the stopped
-// machine through QEMU's gdb stub; every walk of print --list on that
+// machine through QEMU's gdb stub. Every walk of print --list on that
 // minidump must list the elements gdb found, in its order.
 func TestPrintListMatchesGdb(t *testing.T) {
 	if testing.Short() {

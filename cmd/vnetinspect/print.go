@@ -105,8 +105,8 @@ member is the element's only entry of that list kind; name them with
 			}
 			defer s.Close()
 			s.dec.Limits = value.Limits{MaxDepth: o.depth, MaxArray: o.maxArray, MaxString: o.maxString}
-			if o.list == "" && !o.deref && isName(args[0]) {
-				return s.print(cmd, g, o, args[0])
+			if name, ok := plainName(args[0]); ok && o.list == "" && !o.deref {
+				return s.print(cmd, g, o, name)
 			}
 			return s.printExpr(cmd, g, o, args[0])
 		},
@@ -284,15 +284,18 @@ func (s *session) printText(out io.Writer, x *vnetwalk.Variable, where string, w
 	}
 }
 
-// isName reports whether arg is a bare variable name rather than an
-// expression.
-func isName(arg string) bool {
+// plainName returns the variable name when arg is a bare name, possibly in
+// gdb's single quotes, rather than an expression.
+func plainName(arg string) (string, bool) {
 	e, err := eval.Parse(arg)
 	if err != nil {
-		return false
+		return "", false
 	}
 	id, ok := e.(*eval.Ident)
-	return ok && id.Name == strings.Trim(strings.TrimSpace(arg), "'")
+	if !ok {
+		return "", false
+	}
+	return id.Name, true
 }
 
 // exprResult is the JSON document of print with an expression.

@@ -376,6 +376,19 @@ func TestPrintExprText(t *testing.T) {
 		t.Errorf("--max-array 2 did not cut V_ip_rsvp_ports:\n%s", out)
 	}
 
+	// A quoted bare name prints as the name does.
+	quoted, _, err := run("--jail", "web", "'V_ip_defttl'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _, err := run("--jail", "web", "V_ip_defttl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if quoted != plain || !strings.Contains(plain, "V_ip_defttl in vnet 0xfffff80000409b40") {
+		t.Errorf("'V_ip_defttl' printed %q, V_ip_defttl printed %q", quoted, plain)
+	}
+
 	// An expression without V_ names reads no vnet and takes no --jail.
 	_, _, err = run("--jail", "web", "(unsigned long)&prison0")
 	if err == nil || !strings.Contains(err.Error(), "names no virtualized variable") {

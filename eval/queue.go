@@ -51,7 +51,9 @@ type ListOptions struct {
 	ElementType string
 	// Link is the element's entry member, a dotted path such as
 	// "inp_list". Empty picks the one member whose type is an entry of the
-	// list's kind pointing to the element type.
+	// list's kind pointing to the element type. When there are several, a
+	// LIST or TAILQ walked from its head takes the one whose prev pointer
+	// in the first element points back at the head.
 	Link string
 	// Max bounds the number of elements read. Zero or less means
 	// DefaultMaxList.
@@ -265,6 +267,9 @@ func (ev *Evaluator) planFromHead(o *Object, sh queueShape, explicit godwarf.Typ
 	if err != nil {
 		return nil, &Error{first.Expr, err}
 	}
+	if link == "" && first.Addressable {
+		link = ev.linkByBackPointer(sh, elem, addr, first.Addr)
+	}
 	p, err := ev.plan(o.Expr, sh, elem, link, addr)
 	if err != nil {
 		return nil, err
@@ -284,6 +289,37 @@ func (ev *Evaluator) planFromHead(o *Object, sh queueShape, explicit godwarf.Typ
 		p.hasLast = true
 	}
 	return p, nil
+}
+
+// linkByBackPointer picks the link of a LIST or TAILQ whose element has
+// several entries of that kind, as FreeBSD's struct inpcb does: the one
+// whose prev pointer in the first element holds headFirst, the address of
+// the head's first-element pointer. It returns "" when that does not name
+// exactly one, and plan then reports the candidates.
+func (ev *Evaluator) linkByBackPointer(sh queueShape, elem godwarf.Type, first, headFirst uint64) string {
+	st, ok := symbols.Resolve(elem).(*godwarf.StructType)
+	if !ok || sh.entryOther == "" || first == 0 {
+		return ""
+	}
+	links := linkCandidates(st, sh, elem)
+	if len(links) < 2 {
+		return ""
+	}
+	var match []string
+	for _, link := range links {
+		f, err := memberPath(st, link+"."+sh.entryOther)
+		if err != nil {
+			continue
+		}
+		b := make([]byte, ev.ptrSize())
+		if ev.read(b, first+uint64(f.ByteOffset)) == nil && ev.word(b) == headFirst {
+			match = append(match, link)
+		}
+	}
+	if len(match) != 1 {
+		return ""
+	}
+	return match[0]
 }
 
 func (ev *Evaluator) planFromEntry(o *Object, sh queueShape, explicit godwarf.Type, link string) (*listPlan, error) {

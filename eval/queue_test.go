@@ -349,3 +349,65 @@ func TestWalkStailqAndSlist(t *testing.T) {
 		})
 	}
 }
+
+// twoLinkItem builds "struct item { int id; LIST_ENTRY(item) a; LIST_ENTRY(item) b; }"
+// and a LIST_HEAD of it, as FreeBSD's struct inpcb sits on several lists.
+func twoLinkItem() (head, item *godwarf.StructType) {
+	ptr := func(t godwarf.Type) *godwarf.PtrType {
+		return &godwarf.PtrType{CommonType: godwarf.CommonType{ByteSize: 8}, Type: t}
+	}
+	intType := &godwarf.IntType{BasicType: godwarf.BasicType{CommonType: godwarf.CommonType{ByteSize: 4, Name: "int"}}}
+	item = &godwarf.StructType{CommonType: godwarf.CommonType{ByteSize: 40, Name: "item"}, StructName: "item", Kind: "struct"}
+	entry := func() *godwarf.StructType {
+		return &godwarf.StructType{CommonType: godwarf.CommonType{ByteSize: 16}, Kind: "struct", Field: []*godwarf.StructField{
+			{Name: "le_next", Type: ptr(item), ByteOffset: 0},
+			{Name: "le_prev", Type: ptr(ptr(item)), ByteOffset: 8},
+		}}
+	}
+	item.Field = []*godwarf.StructField{
+		{Name: "id", Type: intType, ByteOffset: 0},
+		{Name: "a", Type: entry(), ByteOffset: 8},
+		{Name: "b", Type: entry(), ByteOffset: 24},
+	}
+	head = &godwarf.StructType{CommonType: godwarf.CommonType{ByteSize: 8, Name: "itemhead"}, StructName: "itemhead", Kind: "struct",
+		Field: []*godwarf.StructField{{Name: "lh_first", Type: ptr(item), ByteOffset: 0}}}
+	return head, item
+}
+
+func TestWalkListLinkByBackPointer(t *testing.T) {
+	w := newWorld(t)
+	head, _ := twoLinkItem()
+	headAddr := uint64(0xfffff80000800000)
+	w.put(headAddr, 8)
+	x, y := uint64(0xfffff80000800100), uint64(0xfffff80000800200)
+	w.put(x, 40)
+	w.put(y, 40)
+	// Both items are on the list through member b; member a is unused.
+	w.put64(headAddr, x)
+	w.put64(x+24, y)        // x.b.le_next
+	w.put64(x+32, headAddr) // x.b.le_prev = &head.lh_first
+	w.put64(y+32, x+24)     // y.b.le_prev = &x.b.le_next
+	ev := w.evaluator()
+	o := &Object{Expr: "head", Type: head, Addr: headAddr, Addressable: true}
+
+	l := ev.WalkList(o, ListOptions{})
+	if l.Err != nil {
+		t.Fatal(l.Err)
+	}
+	if l.Link != "b" {
+		t.Errorf("link = %q, want b, the entry whose le_prev points at the head", l.Link)
+	}
+	checkAddrs(t, l, []uint64{x, y})
+
+	// Without a telling back pointer the walk names the candidates.
+	w.put64(x+32, 0)
+	l = ev.WalkList(o, ListOptions{})
+	if l.Err == nil || !strings.Contains(l.Err.Error(), "several LIST entries (a, b)") {
+		t.Errorf("error = %v, want the candidates a and b", l.Err)
+	}
+	l = ev.WalkList(o, ListOptions{Link: "b"})
+	if l.Err != nil {
+		t.Fatal(l.Err)
+	}
+	checkAddrs(t, l, []uint64{x, y})
+}

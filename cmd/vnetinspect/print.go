@@ -51,9 +51,11 @@ and parentheses. Quote it for the shell.
 
 --list walks a queue(3) list (LIST, TAILQ, STAILQ or SLIST) from its head,
 an entry, or a pointer to the first element, and prints every element. The
-element type comes from the head's first-element pointer and the link
-member is the element's only entry of that list kind; name them with
---list 'struct TYPE' and --link MEMBER when that does not work.`,
+element type comes from the head's first-element pointer. The link member
+is the element's only entry of that list kind, or for a LIST or TAILQ with
+several, the one whose prev pointer in the first element points back at
+the head. Name them with --list 'struct TYPE' and --link MEMBER when that
+does not work.`,
 		Example: `  vnetinspect -N kernel -M vmcore.0 print V_ip_defttl
   vnetinspect -N kernel -M vmcore.0 print --jail web ifnet
   vnetinspect -N kernel -M vmcore.0 print --all --format json tcbinfo

@@ -140,6 +140,20 @@ func (m *Modules) Vars() []*ModuleVar {
 	return out
 }
 
+// unread returns the modules whose variables could not be mapped.
+func (m *Modules) unread() []*LinkerFile {
+	if m == nil {
+		return nil
+	}
+	var out []*LinkerFile
+	for _, f := range m.Files {
+		if !f.Kernel && f.Err != nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // lookup returns the module variable that a symbol from VnetVariables or
 // VnetSymbol stands for, or nil for a kernel variable.
 func (m *Modules) lookup(sym symbols.Symbol) *ModuleVar {
@@ -297,10 +311,10 @@ func (k *Kernel) openModuleFile(f *LinkerFile, cfg ModuleConfig) error {
 		}
 	}
 	if len(f.Tried) == 0 {
-		return fmt.Errorf("file for module %s not found: no directory to search (give the module path)", name)
+		return fmt.Errorf("file not found: no directory to search (give the module path)")
 	}
-	return fmt.Errorf("file for module %s not found (tried %s): add the directory that holds it to "+
-		"the module path", name, strings.Join(f.Tried, ", "))
+	return fmt.Errorf("file not found (tried %s): add the directory that holds it to the module path",
+		strings.Join(f.Tried, ", "))
 }
 
 // moduleKind reports whether f was loaded by link_elf_obj.c (true) or by
@@ -566,6 +580,13 @@ func (k *Kernel) moduleLookupError(name string) error {
 	case qualified && len(vars) == 0:
 		return fmt.Errorf("no loaded module %s with a virtualized variable %s%s (only modules whose "+
 			"files were found count)", module, Prefix, VnetName(short))
+	case len(vars) == 0 && len(k.modules.unread()) > 0:
+		var why []string
+		for _, f := range k.modules.unread() {
+			why = append(why, fmt.Sprintf("%s: %v", f.Filename, f.Err))
+		}
+		return fmt.Errorf("%s is not a kernel symbol, and it may be a variable of a module whose file "+
+			"was not read: %s", name, strings.Join(why, "; "))
 	case len(vars) > 1:
 		var names []string
 		for _, v := range vars {

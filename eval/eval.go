@@ -164,10 +164,20 @@ func (ev *Evaluator) ident(e *Ident) (*Object, error) {
 	return &Object{Expr: e.Name, Type: x.Type, Addr: x.Addr, Addressable: true, bytes: x.Bytes}, nil
 }
 
+// global resolves a plain kernel variable. Without DWARF, a symbol with a
+// size becomes an array of that many unsigned chars, so that &x and casts
+// such as *(int *)&hz still work.
 func (ev *Evaluator) global(name string, sym symbols.Symbol) (*Object, error) {
 	t, err := ev.Kernel.Syms.VariableType(sym.Name)
 	if err != nil {
-		return nil, &Error{name, fmt.Errorf("no DWARF type for %s (%w), so cast its address, as *(TYPE *)%#x", sym.Name, err, sym.Addr)}
+		if sym.Size == 0 || sym.Size > maxObjectSize {
+			return nil, &Error{name, fmt.Errorf("no DWARF type for %s (%w), so cast its address, as *(TYPE *)%#x", sym.Name, err, sym.Addr)}
+		}
+		t = &godwarf.ArrayType{
+			CommonType: godwarf.CommonType{ByteSize: int64(sym.Size)},
+			Type:       baseType("unsigned char", 1),
+			Count:      int64(sym.Size),
+		}
 	}
 	return &Object{Expr: name, Type: t, Addr: sym.Addr, Addressable: true}, nil
 }
@@ -372,13 +382,74 @@ func (ev *Evaluator) castType(tn TypeName) (godwarf.Type, error) {
 	} else {
 		var err error
 		if t, err = ev.Kernel.Syms.Type(tn.Base); err != nil {
-			return nil, err
+			// A kernel without DWARF still knows C's integer types.
+			size, ok := cIntegerSize(tn.Base, int64(ev.ptrSize()))
+			if !ok {
+				return nil, err
+			}
+			t = baseType(strings.Join(strings.Fields(tn.Base), " "), size)
 		}
 	}
 	for range tn.Pointers {
 		t = &godwarf.PtrType{CommonType: godwarf.CommonType{ByteSize: int64(ev.ptrSize())}, Type: t}
 	}
 	return t, nil
+}
+
+// cIntegerSize returns the size of a C integer type spelled with keywords,
+// on an LP64 target when ptrSize is 8 and on ILP32 when it is 4.
+func cIntegerSize(name string, ptrSize int64) (int64, bool) {
+	var longs, shorts, chars, ints, signs int
+	for _, w := range strings.Fields(name) {
+		switch w {
+		case "signed", "unsigned":
+			signs++
+		case "long":
+			longs++
+		case "short":
+			shorts++
+		case "char":
+			chars++
+		case "int":
+			ints++
+		default:
+			return 0, false
+		}
+	}
+	switch {
+	case signs > 1 || ints > 1:
+		return 0, false
+	case chars == 1 && longs+shorts+ints == 0:
+		return 1, true
+	case chars > 0:
+		return 0, false
+	case shorts == 1 && longs == 0:
+		return 2, true
+	case shorts > 0:
+		return 0, false
+	case longs == 1:
+		return ptrSize, true
+	case longs == 2:
+		return 8, true
+	case longs == 0 && signs+ints > 0:
+		return 4, true
+	}
+	return 0, false
+}
+
+// baseType makes a C integer type that the kernel's DWARF lacks.
+func baseType(name string, size int64) godwarf.Type {
+	basic := godwarf.BasicType{CommonType: godwarf.CommonType{ByteSize: size, Name: name}}
+	unsigned := strings.Contains(name, "unsigned")
+	switch {
+	case size == 1 && unsigned:
+		return &godwarf.UcharType{BasicType: basic}
+	case size == 1:
+		return &godwarf.CharType{BasicType: basic}
+	case unsigned:
+		return &godwarf.UintType{BasicType: basic}
+	}
+	return &godwarf.IntType{BasicType: basic}
 }
 
 // Bytes returns the contents of o, reading them from memory if needed.

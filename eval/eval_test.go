@@ -249,3 +249,41 @@ func fieldInt(t *testing.T, v *value.Value, name string) int64 {
 	t.Fatalf("no integer member %s in %v", name, v)
 	return 0
 }
+
+func TestCIntegerSize(t *testing.T) {
+	cases := []struct {
+		name string
+		lp64 int64 // 0 when the name is not a C integer type
+		ilp  int64
+	}{
+		{"char", 1, 1},
+		{"unsigned char", 1, 1},
+		{"signed char", 1, 1},
+		{"short", 2, 2},
+		{"unsigned short int", 2, 2},
+		{"int", 4, 4},
+		{"unsigned", 4, 4},
+		{"signed int", 4, 4},
+		{"long", 8, 4},
+		{"unsigned long", 8, 4},
+		{"long int", 8, 4},
+		{"long long", 8, 8},
+		{"unsigned long long int", 8, 8},
+		{"struct inpcb", 0, 0},
+		{"u_int", 0, 0},
+		{"char int", 0, 0},
+		{"", 0, 0},
+	}
+	for _, c := range cases {
+		for _, ptr := range []int64{8, 4} {
+			want := c.lp64
+			if ptr == 4 {
+				want = c.ilp
+			}
+			got, ok := cIntegerSize(c.name, ptr)
+			if ok != (want != 0) || got != want {
+				t.Errorf("cIntegerSize(%q, %d) = %d, %v; want %d", c.name, ptr, got, ok, want)
+			}
+		}
+	}
+}

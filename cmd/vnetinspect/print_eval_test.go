@@ -532,3 +532,40 @@ func TestPrintListMatchesGdb(t *testing.T) {
 	}
 	t.Logf("compared %d lists, %d elements, with gdb", len(walks), total)
 }
+
+// TestPrintCastRealDumps reads hz and dumptid through casts on the real
+// FreeBSD dumps, whose kernels have no DWARF, and compares them with the
+// values in the dumps' README.
+func TestPrintCastRealDumps(t *testing.T) {
+	dir := t.TempDir()
+	kernel := unbzip2(t, filepath.Join(lldbFixtures, "kernel-amd64.bz2"), dir)
+	cases := []struct {
+		core, hz, dumptid string
+	}{
+		{"vmcore-amd64-minidump.bz2", "100", "100670"},
+		{"vmcore-amd64-full.bz2", "100", "100659"},
+	}
+	for _, c := range cases {
+		t.Run(c.core, func(t *testing.T) {
+			core := unbzip2(t, filepath.Join(lldbFixtures, c.core), dir)
+			for expr, want := range map[string]string{
+				"*(int *)&hz":                     c.hz,
+				"*(unsigned int *)&hz":            c.hz,
+				"*(long *)&dumptid":               c.dumptid,
+				"*(unsigned long long *)&dumptid": c.dumptid,
+			} {
+				out, _, err := runCLI(t, "-N", kernel, "-M", core, "print", "--format", "json", expr)
+				if err != nil {
+					t.Fatalf("print %s: %v", expr, err)
+				}
+				res := list(decodeJSON(t, []byte(out)), "results")
+				if len(res) != 1 {
+					t.Fatalf("print %s: %d results, want 1", expr, len(res))
+				}
+				if got := fmt.Sprint(obj(res[0])["value"]); got != want {
+					t.Errorf("print %s = %s, want %s", expr, got, want)
+				}
+			}
+		})
+	}
+}

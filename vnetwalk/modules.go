@@ -570,6 +570,15 @@ func (k *Kernel) readModuleVar(mv *ModuleVar, v *Vnet) *Variable {
 	return x
 }
 
+// readModuleTemplate reads a module variable's master copy, which the
+// module's loader filled with the file's initial values.
+func (k *Kernel) readModuleTemplate(mv *ModuleVar) *Variable {
+	x := newVarTyped(mv.Symbol, mv.File.Module.Table)
+	x.Module, x.Template, x.Addr = mv.File.Filename, true, mv.Master
+	k.fill(x)
+	return x
+}
+
 // moduleLookupError explains why name, which is not a kernel symbol, does
 // not name one module variable either, or returns nil when modules do not
 // enter into it.
@@ -581,12 +590,12 @@ func (k *Kernel) moduleLookupError(name string) error {
 		return fmt.Errorf("no loaded module %s with a virtualized variable %s%s (only modules whose "+
 			"files were found count)", module, Prefix, VnetName(short))
 	case len(vars) == 0 && len(k.modules.unread()) > 0:
-		var why []string
+		var reasons []string
 		for _, f := range k.modules.unread() {
-			why = append(why, fmt.Sprintf("%s: %v", f.Filename, f.Err))
+			reasons = append(reasons, fmt.Sprintf("%s: %v", f.Filename, f.Err))
 		}
 		return fmt.Errorf("%s is not a kernel symbol, and it may be a variable of a module whose file "+
-			"was not read: %s", name, strings.Join(why, "; "))
+			"was not read: %s", name, strings.Join(reasons, "; "))
 	case len(vars) > 1:
 		var names []string
 		for _, v := range vars {

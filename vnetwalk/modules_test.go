@@ -3,6 +3,7 @@ package vnetwalk
 import (
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/vnetinspect/vnetinspect/kvm"
 	"github.com/vnetinspect/vnetinspect/symbols"
 )
 
@@ -673,5 +677,108 @@ func TestModulesWithoutDWARF(t *testing.T) {
 	}
 	if f.HasID || f.HasSize {
 		t.Error("id and size claimed known without DWARF")
+	}
+}
+
+// TestModuleTemplateFromMemory reads a module variable's master copy, which
+// lives in kernel memory rather than in the kernel file.
+func TestModuleTemplateFromMemory(t *testing.T) {
+	w := newModWorld(t)
+	relVnet, _ := w.standard()
+	k := New(w.syms, w.mem)
+	w.load(k)
+	master := relVnet + w.fx.relNM["vnet_entry_modcount"]
+	binary.LittleEndian.PutUint32(w.mem.put(master, 4), 42)
+
+	sym, _ := k.VnetSymbol("rel.ko:modcount")
+	x := k.ReadTemplate(sym)
+	if x.Err != nil {
+		t.Fatal(x.Err)
+	}
+	if !x.Template || x.Module != "rel.ko" || x.Addr != master {
+		t.Errorf("template: Template %v, module %q, address %#x; want true, rel.ko, %#x", x.Template, x.Module, x.Addr, master)
+	}
+	if got := binary.LittleEndian.Uint32(x.Bytes); got != 42 {
+		t.Errorf("template holds %d, want 42", got)
+	}
+}
+
+// TestModuleTemplatesTestKernel reads the master copies of if_vnettest.ko's
+// variables in the test kernel's minidump. The loader copied them from the
+// module file, so they hold the initialisers written in
+// testdata/kernel/if_vnettest.c, while each vnet's copy was changed after.
+func TestModuleTemplatesTestKernel(t *testing.T) {
+	dir := filepath.Dir(testKernel)
+	ko := filepath.Join(dir, "if_vnettest.ko.zst")
+	if _, err := os.Stat(ko); err != nil {
+		t.Skipf("%s is missing; make fixtures writes it with the test kernel's module", ko)
+	}
+	syms := openTestKernel(t)
+	unzstdTo(t, ko, filepath.Join(filepath.Dir(syms.Path()), "if_vnettest.ko"))
+	core := filepath.Join(t.TempDir(), "minidump")
+	unzstdTo(t, filepath.Join(dir, "minidump.zst"), core)
+	c, err := kvm.Open(core, kvm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	k := New(syms, c.Virtual())
+	mods, err := k.LoadModules(ModuleConfig{KernelDir: filepath.Dir(syms.Path())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mods.Close()
+	if len(mods.Warnings) != 0 {
+		t.Errorf("warnings with the module file present: %q", mods.Warnings)
+	}
+
+	name := make([]byte, 16)
+	copy(name, "vnettest")
+	for _, c := range []struct {
+		name string
+		want []byte
+	}{
+		{"vnettest_enable", []byte{1, 0, 0, 0}},
+		{"vnettest_packets", binary.LittleEndian.AppendUint64(nil, 0x1122334455667788)},
+		{"vnettest_name", name},
+		{"vnettest_mode", []byte{1, 0, 0, 0}}, // VNETTEST_ECHO
+		{"vnettest_port", []byte{7, 0}},
+	} {
+		sym, ok := k.VnetSymbol(c.name)
+		if !ok {
+			t.Errorf("%s not found", c.name)
+			continue
+		}
+		x := k.ReadTemplate(sym)
+		if x.Err != nil {
+			t.Errorf("%s: %v", c.name, x.Err)
+			continue
+		}
+		if string(x.Bytes) != string(c.want) || x.Module != "if_vnettest.ko" {
+			t.Errorf("%s template %x of %q, want %x of if_vnettest.ko", c.name, x.Bytes, x.Module, c.want)
+		}
+	}
+}
+
+// unzstdTo decompresses a zstd file to dst.
+func unzstdTo(t *testing.T, src, dst string) {
+	t.Helper()
+	in, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	dec, err := zstd.NewReader(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if _, err := io.Copy(out, dec); err != nil {
+		t.Fatalf("decompress %s: %v", src, err)
 	}
 }

@@ -103,8 +103,12 @@ func (k *Kernel) ReadVnetVar(sym symbols.Symbol, v *Vnet) *Variable {
 }
 
 // ReadTemplate reads the initial value of a virtualized variable from the
-// kernel image. It is never any vnet's value.
+// kernel image, or for a module's variable from the master copy in kernel
+// memory that the module's loader filled. It is never any vnet's value.
 func (k *Kernel) ReadTemplate(sym symbols.Symbol) *Variable {
+	if mv := k.modules.lookup(sym); mv != nil {
+		return k.readModuleTemplate(mv)
+	}
 	x := k.newVar(sym)
 	x.Template = true
 	x.Addr = sym.Addr

@@ -287,3 +287,43 @@ func TestCIntegerSize(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEval evaluates arbitrary expressions, and walks them as lists, over
+// a vnet with pointers that lead into and out of the synthetic memory. It
+// checks that evaluation returns errors and never panics.
+func FuzzEval(f *testing.F) {
+	for _, s := range []string{
+		"V_tcbinfo.ipi_listhead.lh_first->inp_list.le_next",
+		"*(struct inpcb *)0xfffff80000409200",
+		"V_ifindex_table[7]->if_vnet",
+		"(struct ifnet **)V_ifindex_table",
+		"&V_tcp_cfg",
+		"V_rt_table[2].rt_ifp[3]",
+		"*(int *)&hz",
+		"(char)V_ip_defttl",
+	} {
+		f.Add(s)
+	}
+	w := newWorld(f)
+	w.inpcbs(3)
+	w.put64(w.vaddr("ifindex_table")+8, 0xfffff80000409200)
+	w.put64(w.vaddr("tcbinfo_ptr"), w.vaddr("tcbinfo"))
+	ev := w.evaluator()
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := Parse(s)
+		if err != nil {
+			return
+		}
+		o, err := ev.Eval(e)
+		if err != nil {
+			return
+		}
+		if v, err := ev.Value(o); err == nil && v == nil {
+			t.Fatalf("%s: Value returned neither a value nor an error", s)
+		}
+		l := ev.WalkList(o, ListOptions{Max: 50})
+		if len(l.Elements) > 50 {
+			t.Fatalf("%s: %d elements past the bound of 50", s, len(l.Elements))
+		}
+	})
+}

@@ -556,8 +556,8 @@ func (k *Kernel) readCString(addr uint64, max int) (string, error) {
 
 // readModuleVar reads the copy of a module variable that belongs to v.
 func (k *Kernel) readModuleVar(mv *ModuleVar, v *Vnet) *Variable {
-	x := newVarTyped(mv.Symbol, mv.File.Module.Table)
-	x.Module, x.Vnet = mv.File.Filename, v
+	x := mv.newVar()
+	x.Vnet = v
 	if x.Err != nil {
 		return x
 	}
@@ -573,9 +573,20 @@ func (k *Kernel) readModuleVar(mv *ModuleVar, v *Vnet) *Variable {
 // readModuleTemplate reads a module variable's master copy, which the
 // module's loader filled with the file's initial values.
 func (k *Kernel) readModuleTemplate(mv *ModuleVar) *Variable {
-	x := newVarTyped(mv.Symbol, mv.File.Module.Table)
-	x.Module, x.Template, x.Addr = mv.File.Filename, true, mv.Master
+	x := mv.newVar()
+	x.Template, x.Addr = true, mv.Master
 	k.fill(x)
+	return x
+}
+
+// newVar starts a Variable with the type from the module's DWARF.
+func (mv *ModuleVar) newVar() *Variable {
+	if mv.File.Module == nil {
+		return &Variable{Name: strings.TrimPrefix(mv.Symbol.Name, Prefix), Symbol: mv.Symbol.Name,
+			Module: mv.File.Filename, Err: fmt.Errorf("module file %s is closed", mv.File.Path)}
+	}
+	x := newVarTyped(mv.Symbol, mv.File.Module.Table)
+	x.Module = mv.File.Filename
 	return x
 }
 

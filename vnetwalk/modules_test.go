@@ -782,3 +782,16 @@ func unzstdTo(t *testing.T, src, dst string) {
 		t.Fatalf("decompress %s: %v", src, err)
 	}
 }
+
+func TestModuleVarAfterClose(t *testing.T) {
+	w := newModWorld(t)
+	w.standard()
+	k := New(w.syms, w.mem)
+	mods := w.load(k)
+	sym, _ := k.VnetSymbol("rel.ko:modcount")
+	mods.Close()
+	x := k.ReadVnetVar(sym, &Vnet{Addr: vnetA, DataBase: dataBaseA})
+	if x.Err == nil || !strings.Contains(x.Err.Error(), "closed") {
+		t.Errorf("read after Close: error %v, want one saying the file is closed", x.Err)
+	}
+}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 
@@ -82,6 +83,11 @@ func (f *follower) follow(v *value.Value, path string) {
 	}
 	t := Target{Path: path, Addr: v.Ptr, Type: pt.Type}
 	size := symbols.Sizeof(pt.Type)
+	if isChar(pt.Type) {
+		t.Type, t.Value, t.Err = f.ev.cString(pt.Type, v.Ptr)
+		f.out = append(f.out, t)
+		return
+	}
 	if size > maxObjectSize {
 		t.Err = fmt.Errorf("type %s claims %d bytes, more than the %d MiB read at once", symbols.TypeName(pt.Type), size, maxObjectSize>>20)
 	} else {
@@ -93,4 +99,49 @@ func (f *follower) follow(v *value.Value, path string) {
 		}
 	}
 	f.out = append(f.out, t)
+}
+
+// maxCString caps the bytes read for a string that a char pointer points
+// to, below the decoder's own MaxString.
+const maxCString = 4096
+
+// isChar reports whether t is a one-byte char type, after typedefs and
+// qualifiers.
+func isChar(t godwarf.Type) bool {
+	switch symbols.Resolve(t).(type) {
+	case *godwarf.CharType, *godwarf.UcharType:
+		return symbols.Sizeof(t) == 1
+	}
+	return false
+}
+
+// cString reads the NUL-terminated string at addr, as gdb shows what a
+// char pointer points to. It reads page by page, so that a string which
+// ends before an unreadable page is still read, and returns the string as
+// a char array of its length with the NUL.
+func (ev *Evaluator) cString(elem godwarf.Type, addr uint64) (godwarf.Type, *value.Value, error) {
+	const page = 4096
+	limit := min(maxCString, ev.Limits.MaxString)
+	if limit <= 0 {
+		limit = maxCString
+	}
+	var buf []byte
+	for len(buf) < limit {
+		cur := addr + uint64(len(buf))
+		n := min(page-int(cur%page), limit-len(buf))
+		chunk := make([]byte, n)
+		if err := ev.read(chunk, cur); err != nil {
+			if len(buf) == 0 {
+				return elem, nil, err
+			}
+			break // the string runs into an unreadable page
+		}
+		if i := bytes.IndexByte(chunk, 0); i >= 0 {
+			buf = append(buf, chunk[:i+1]...)
+			break
+		}
+		buf = append(buf, chunk...)
+	}
+	at := &godwarf.ArrayType{CommonType: godwarf.CommonType{ByteSize: int64(len(buf))}, Type: elem, Count: int64(len(buf))}
+	return at, value.Decode(at, buf, ev.order(), ev.ptrSize(), ev.Limits), nil
 }

@@ -327,3 +327,49 @@ func FuzzEval(f *testing.F) {
 		}
 	})
 }
+
+func TestFollowCharPointers(t *testing.T) {
+	w := newWorld(t)
+	str := uint64(0xfffff80000a00000)
+	// cString reads to the end of a page, because a dump holds or lacks
+	// whole pages.
+	copy(w.put(str, 4096), "FreeBSD\x00junk")
+	w.put64(w.vaddr("ostype_ptr"), str)
+	ev := w.evaluator()
+	o, err := ev.EvalString("V_ostype_ptr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := ev.Value(o)
+	targets, _ := ev.FollowPointers(v, 0)
+	if len(targets) != 1 || targets[0].Value == nil {
+		t.Fatalf("targets = %+v, want one string", targets)
+	}
+	if got := targets[0].Value; got.Kind != value.String || got.Str != "FreeBSD" {
+		t.Errorf("*V_ostype_ptr = %v, want \"FreeBSD\"", got)
+	}
+	if got := symbols.TypeName(targets[0].Type); got != "const char [8]" {
+		t.Errorf("type = %q, want const char [8]", got)
+	}
+
+	// A string that runs into an unreadable page keeps the bytes before
+	// it: here the 8 bytes up to the page end at 0xfffff80000b01000.
+	tail := uint64(0xfffff80000b00ff8)
+	copy(w.put(tail, 8), "ABCDEFGH")
+	w.put64(w.vaddr("ostype_ptr"), tail)
+	o, _ = ev.EvalString("V_ostype_ptr")
+	v, _ = ev.Value(o)
+	targets, _ = ev.FollowPointers(v, 0)
+	if len(targets) != 1 || targets[0].Value == nil || targets[0].Value.Str != "ABCDEFGH" {
+		t.Errorf("string cut by an unmapped page = %+v, want ABCDEFGH", targets)
+	}
+
+	// A pointer to an unreadable string is an error.
+	w.put64(w.vaddr("ostype_ptr"), 0xfffff80000c00000)
+	o, _ = ev.EvalString("V_ostype_ptr")
+	v, _ = ev.Value(o)
+	targets, _ = ev.FollowPointers(v, 0)
+	if len(targets) != 1 || !errors.Is(targets[0].Err, kvm.ErrNotMapped) {
+		t.Errorf("unreadable string = %+v, want ErrNotMapped", targets)
+	}
+}

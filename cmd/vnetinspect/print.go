@@ -452,21 +452,18 @@ func (s *session) evalIn(out io.Writer, text, errorLines bool, o *printOptions, 
 		fmt.Fprintln(out)
 	}
 	if o.deref {
-		rec.Deref = s.printTargets(out, text, ev, val, expr.String(), sym)
+		rec.Deref = s.printTargets(out, text, ev, val, expr, sym)
 	}
 	return rec, nil
 }
 
 // printTargets follows the pointers in val one level for --deref.
-func (s *session) printTargets(out io.Writer, text bool, ev *eval.Evaluator, val *value.Value, expr string, sym func(uint64) (string, bool)) []targetRecord {
+func (s *session) printTargets(out io.Writer, text bool, ev *eval.Evaluator, val *value.Value, expr eval.Expr, sym func(uint64) (string, bool)) []targetRecord {
 	targets, cut := ev.FollowPointers(val, 0)
 	recs := []targetRecord{}
 	for _, t := range targets {
 		r := targetRecord{Path: t.Path, Address: report.Hex(t.Addr), Type: symbols.TypeName(t.Type)}
-		name := "*" + expr
-		if t.Path != "" {
-			name = "*(" + expr + ")" + t.Path
-		}
+		name := "*" + postfixBase(expr) + t.Path
 		if t.Err != nil {
 			r.Error = t.Err.Error()
 			if text {
@@ -486,6 +483,16 @@ func (s *session) printTargets(out io.Writer, text bool, ev *eval.Evaluator, val
 		fmt.Fprintf(out, "  (only the first %d pointers were followed)\n", eval.DefaultMaxTargets)
 	}
 	return recs
+}
+
+// postfixBase spells e so that member and index suffixes bind to all of
+// it: a cast or a unary expression is parenthesized.
+func postfixBase(e eval.Expr) string {
+	switch e.(type) {
+	case *eval.Ident, *eval.Member, *eval.Index, *eval.Paren, *eval.Number:
+		return e.String()
+	}
+	return "(" + e.String() + ")"
 }
 
 // printList walks the list obj names and writes its elements.

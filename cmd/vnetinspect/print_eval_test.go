@@ -389,6 +389,16 @@ func TestPrintExprText(t *testing.T) {
 		t.Errorf("'V_ip_defttl' printed %q, V_ip_defttl printed %q", quoted, plain)
 	}
 
+	// --deref reads the string a char pointer points to; vnet_vars.c
+	// initializes udp_protosw with .pr_name = "udp".
+	out, _, err = run("--jail", "web", "--deref", "V_udp_protosw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `  *V_udp_protosw.pr_name at 0x`) || !strings.Contains(out, `(const char [4]) = "udp"`) {
+		t.Errorf("--deref V_udp_protosw did not show pr_name's string:\n%s", out)
+	}
+
 	// An expression without V_ names reads no vnet and takes no --jail.
 	_, _, err = run("--jail", "web", "(unsigned long)&prison0")
 	if err == nil || !strings.Contains(err.Error(), "names no virtualized variable") {

@@ -585,7 +585,14 @@ func (mv *ModuleVar) newVar() *Variable {
 		return &Variable{Name: strings.TrimPrefix(mv.Symbol.Name, Prefix), Symbol: mv.Symbol.Name,
 			Module: mv.File.Filename, Err: fmt.Errorf("module file %s is closed", mv.File.Path)}
 	}
-	x := newVarTyped(mv.Symbol, mv.File.Module.Table)
+	// The symbol's value is also the variable's DWARF location (a section
+	// offset in an ET_REL file), which distinguishes static variables of
+	// one name in different source files of the module.
+	var lookup func(string) (godwarf.Type, error)
+	if m := mv.File.Module; m.HasDWARF() {
+		lookup = func(name string) (godwarf.Type, error) { return m.VariableTypeAt(name, mv.Symbol.Addr) }
+	}
+	x := newVarTyped(mv.Symbol, lookup)
 	x.Module = mv.File.Filename
 	return x
 }

@@ -3,6 +3,7 @@ package vnetwalk
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -793,5 +794,50 @@ func TestModuleVarAfterClose(t *testing.T) {
 	x := k.ReadVnetVar(sym, &Vnet{Addr: vnetA, DataBase: dataBaseA})
 	if x.Err == nil || !strings.Contains(x.Err.Error(), "closed") {
 		t.Errorf("read after Close: error %v, want one saying the file is closed", x.Err)
+	}
+}
+
+// TestModuleStaticsShareName links two files that each define a static
+// virtualized variable dup of a different type, and checks that each
+// symbol gets its own file's type. llvm-readelf's symbol sizes are the
+// expected type sizes.
+func TestModuleStaticsShareName(t *testing.T) {
+	requireTools(t, "clang", "ld.lld", "llvm-readelf")
+	dir := t.TempDir()
+	var objs []string
+	for name, body := range map[string]string{
+		"a": "static VNET_DEFINE(short, dup) = 5; int use_a(void) { return vnet_entry_dup; }",
+		"b": "static VNET_DEFINE(long, dup) = 6; long use_b(void) { return vnet_entry_dup; }",
+	} {
+		c := filepath.Join(dir, name+".c")
+		writeFile(t, c, "#define VNET_DEFINE(t, n) t vnet_entry_##n __attribute__((section(\"set_vnet\"), used))\n"+body+"\n")
+		obj := filepath.Join(dir, name+".o")
+		run(t, "clang", append(kernelFlags, "-c", "-o", obj, c)...)
+		objs = append(objs, obj)
+	}
+	ko := filepath.Join(dir, "dup.ko")
+	run(t, "ld.lld", append([]string{"-r", "-o", ko}, objs...)...)
+
+	var sizes []string
+	for _, line := range strings.Split(run(t, "llvm-readelf", "-s", ko), "\n") {
+		if f := strings.Fields(line); len(f) == 8 && f[7] == "vnet_entry_dup" {
+			sizes = append(sizes, f[1]+"="+f[2]) // value=size
+		}
+	}
+	m := openModule(t, ko)
+	set, _, err := m.VnetSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Entries) != 2 || len(sizes) != 2 {
+		t.Fatalf("%d entries and %d llvm-readelf symbols named vnet_entry_dup, want 2 of each", len(set.Entries), len(sizes))
+	}
+	f := &LinkerFile{Filename: "dup.ko", Path: ko, Module: m}
+	for _, e := range set.Entries {
+		x := (&ModuleVar{File: f, Symbol: e}).newVar()
+		got := fmt.Sprintf("%016x=%d", e.Addr, x.Size)
+		if x.Type == nil || (got != sizes[0] && got != sizes[1]) {
+			t.Errorf("vnet_entry_dup at %#x has type %v of %d bytes; llvm-readelf lists %q", e.Addr, x.Type, x.Size, sizes)
+		}
 	}
 }

@@ -146,14 +146,20 @@ func (k *Kernel) ReadGlobal(name string) (*Variable, error) {
 
 // newVar starts a Variable from a symbol, taking type and size from DWARF
 // when the kernel has it and from the symbol's size otherwise.
-func (k *Kernel) newVar(sym symbols.Symbol) *Variable { return newVarTyped(sym, k.Syms) }
+func (k *Kernel) newVar(sym symbols.Symbol) *Variable {
+	var lookup func(string) (godwarf.Type, error)
+	if k.Syms.HasDWARF() {
+		lookup = k.Syms.VariableType
+	}
+	return newVarTyped(sym, lookup)
+}
 
-// newVarTyped is newVar with the types of the file that defines sym, which
-// is a module's for module variables.
-func newVarTyped(sym symbols.Symbol, types *symbols.Table) *Variable {
+// newVarTyped is newVar with the type lookup of the file that defines sym,
+// which is a module's for module variables; lookup is nil without DWARF.
+func newVarTyped(sym symbols.Symbol, lookup func(string) (godwarf.Type, error)) *Variable {
 	x := &Variable{Name: strings.TrimPrefix(sym.Name, Prefix), Symbol: sym.Name, Size: int64(sym.Size)}
-	if types.HasDWARF() {
-		if t, err := types.VariableType(sym.Name); err == nil {
+	if lookup != nil {
+		if t, err := lookup(sym.Name); err == nil {
 			x.Type = t
 			if sz := t.Size(); sz > 0 {
 				x.Size = sz

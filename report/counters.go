@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+
+	"github.com/vnetinspect/vnetinspect/symbols"
 	"github.com/vnetinspect/vnetinspect/vnetwalk"
 )
 
@@ -40,8 +43,8 @@ func (c CounterSum) String() string {
 type Counters struct {
 	Sums []CounterSum `json:"sums"`
 	// Fields names each element by the member of the statistics struct
-	// of the same name (struct tcpstat for V_tcpstat); absent when there
-	// is no such struct.
+	// of the same name, such as struct tcpstat for V_tcpstat. It is absent
+	// when the kernel has no such struct.
 	Fields []string `json:"fields,omitempty"`
 	// CPUs are the CPUs summed over: those of 0..mp_maxid present in
 	// cpuid_to_pcpu.
@@ -49,6 +52,8 @@ type Counters struct {
 	// Error is set, and Sums empty, when the per-CPU layout could not be
 	// read, so that no counter can be summed.
 	Error string `json:"error,omitempty"`
+
+	scalar bool // the variable is one counter_u64_t, not an array
 }
 
 // A CounterReader sums the counters of variables, reading the per-CPU
@@ -71,7 +76,8 @@ func (r *CounterReader) Read(x *vnetwalk.Variable) *Counters {
 	if r == nil || x.Type == nil || x.Err != nil {
 		return nil
 	}
-	if _, ok := vnetwalk.CounterLen(x.Type); !ok {
+	n, ok := vnetwalk.CounterLen(x.Type)
+	if !ok {
 		return nil
 	}
 	r.once.Do(func() { r.perCPU, r.err = r.k.PerCPU() })
@@ -85,7 +91,10 @@ func (r *CounterReader) Read(x *vnetwalk.Variable) *Counters {
 		}
 		return &Counters{Sums: []CounterSum{}, CPUs: r.perCPU.CPUs, Error: err.Error()}
 	}
-	return NewCounters(cs, r.perCPU)
+	c := NewCounters(cs, r.perCPU)
+	_, isArray := symbols.Resolve(x.Type).(*godwarf.ArrayType)
+	c.scalar = n == 1 && !isArray
+	return c
 }
 
 // NewCounters converts the walker's counters.
@@ -116,6 +125,10 @@ func NewCounters(cs []vnetwalk.Counter, pc *vnetwalk.PerCPU) *Counters {
 func (c *Counters) WriteText(w io.Writer, indent string) {
 	if c.Error != "" {
 		fmt.Fprintf(w, "%scounter sums: unavailable (%s)\n", indent, c.Error)
+		return
+	}
+	if c.scalar && len(c.Sums) == 1 {
+		fmt.Fprintf(w, "%scounter sum over CPUs %v = %s\n", indent, c.CPUs, c.Sums[0])
 		return
 	}
 	fmt.Fprintf(w, "%scounter sums over CPUs %v:\n", indent, c.CPUs)

@@ -109,11 +109,11 @@ func (k *Kernel) PerCPU() (*PerCPU, error) {
 	return pc, nil
 }
 
-// pcpuBase returns &__pcpu[0]. FreeBSD 13 and later declare
+// pcpuBase returns &__pcpu[0]. Current amd64 kernels declare
 // `struct pcpu *__pcpu` (sys/amd64/include/pcpu_aux.h), whose value is the
-// address; older kernels had the array `struct pcpu __pcpu[MAXCPU]`, whose
-// address it is. DWARF decides; without DWARF a symbol of pointer size is
-// taken as the pointer.
+// address. Older ones defined the array `struct pcpu __pcpu[MAXCPU]`,
+// whose address it is. DWARF decides. Without DWARF, a symbol of pointer
+// size is taken as the pointer.
 func (k *Kernel) pcpuBase() (uint64, error) {
 	sym, ok := k.Syms.Lookup("__pcpu")
 	if !ok {
@@ -158,7 +158,7 @@ type Counter struct {
 	Handle uint64 // the counter_u64_t as stored
 	Slots  []CounterSlot
 	Sum    uint64
-	// Err says why Sum is unavailable: a NULL handle or a slot that could
+	// Err is the reason Sum is unavailable: a NULL handle or a slot that could
 	// not be read. Sum is never a partial total.
 	Err error
 }

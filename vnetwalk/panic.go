@@ -35,7 +35,7 @@ type Thread struct {
 	UcredAddr uint64
 }
 
-// A PanicContext is what a crash dump says about the crash: the panic
+// A PanicContext is what a crash dump records about the crash: the panic
 // string, the crashing thread (the one whose td_tid is dumptid) with its
 // process, and the vnet that thread was using. A part that cannot be read
 // has its error set and the rest is still filled in.

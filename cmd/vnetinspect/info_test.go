@@ -78,3 +78,42 @@ func TestInfoTextUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// TestInfoMatchesOracle checks info on the test kernel against gdb's
+// reading of its panic state.
+func TestInfoMatchesOracle(t *testing.T) {
+	kernel, core, oracle := mainFixture(t)
+	want := obj(oracle["panic"])
+	if want == nil {
+		t.Fatal("oracle.json has no panic; make fixtures writes it")
+	}
+	out, _, err := runCLI(t, "-N", kernel, "-M", core, "info", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := decodeJSON(t, []byte(out))
+	if len(obj(got["errors"])) != 0 {
+		t.Errorf("errors %v, want none on the test kernel", got["errors"])
+	}
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"panicstr", got["panicstr"], want["panicstr"]},
+		{"dumptid", got["dumptid"], want["dumptid"]},
+		{"time_second", got["time_second"], want["time_second"]},
+		{"thread", obj(got["thread"])["address"], want["thread"]},
+		{"pid", obj(obj(got["thread"])["proc"])["pid"], want["proc_pid"]},
+		{"comm", obj(obj(got["thread"])["proc"])["comm"], want["proc_comm"]},
+		{"vnet", obj(got["vnet"])["address"], want["vnet"]},
+		{"jail jid", obj(got["jail"])["jid"], obj(want["jail"])["jid"]},
+		{"jail name", obj(got["jail"])["name"], obj(want["jail"])["name"]},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, gdb read %v", c.name, c.got, c.want)
+		}
+	}
+	if got["version_matches"] != true {
+		t.Errorf("version_matches = %v, want true", got["version_matches"])
+	}
+}

@@ -249,4 +249,3 @@ func TestStatFieldNames(t *testing.T) {
 		t.Errorf("names %q, want %q", names, want)
 	}
 }
-

@@ -212,4 +212,3 @@ func TestPanicContextNoDumptid(t *testing.T) {
 		t.Error("panicstr is not in memory, but no error was reported")
 	}
 }
-

@@ -25,6 +25,22 @@ func (k *Kernel) Describe(addr uint64, w *Walk) (string, bool) {
 	return fmt.Sprintf("%s+%#x", sym.Name, off), true
 }
 
+// vnetVarAt names the virtualized variable, of the kernel or of a loaded
+// module, that contains a template address, with the offset into it.
+func (k *Kernel) vnetVarAt(master uint64) (string, int64, bool) {
+	for _, mv := range k.modules.Vars() {
+		size := mv.Symbol.Size
+		if master >= mv.Master && master-mv.Master < max(size, 1) {
+			return "V_" + strings.TrimPrefix(mv.Symbol.Name, Prefix) + " (" + mv.File.Filename + ")", int64(master - mv.Master), true
+		}
+	}
+	sym, off, ok := k.Syms.SymbolAt(master)
+	if !ok || !strings.HasPrefix(sym.Name, Prefix) || (sym.Size != 0 && uint64(off) >= sym.Size) {
+		return "", 0, false
+	}
+	return "V_" + strings.TrimPrefix(sym.Name, Prefix), off, true
+}
+
 // describeVnetData names an address inside some vnet's copy of set_vnet.
 func (k *Kernel) describeVnetData(addr uint64, w *Walk) (string, bool) {
 	set, err := k.Syms.Vnet()
@@ -45,11 +61,10 @@ func (k *Kernel) describeVnetData(addr uint64, w *Walk) (string, bool) {
 		} else if len(v.Jails) > 0 {
 			who += " (" + v.Jails[0].Name + ")"
 		}
-		sym, off, ok := k.Syms.SymbolAt(master)
-		if !ok || !strings.HasPrefix(sym.Name, Prefix) || (sym.Size != 0 && uint64(off) >= sym.Size) {
+		name, off, ok := k.vnetVarAt(master)
+		if !ok {
 			return fmt.Sprintf("set_vnet+%#x of %s", master-set.Start, who), true
 		}
-		name := "V_" + strings.TrimPrefix(sym.Name, Prefix)
 		if off != 0 {
 			name += fmt.Sprintf("+%#x", off)
 		}

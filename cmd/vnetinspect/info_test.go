@@ -79,19 +79,30 @@ func TestInfoTextUnavailable(t *testing.T) {
 	}
 }
 
-// TestInfoMatchesOracle checks info on the test kernel against gdb's
-// reading of its panic state.
+// TestInfoMatchesOracle checks info on the test kernel, in every dump
+// format that holds the kernel map, against gdb's reading of its panic
+// state.
 func TestInfoMatchesOracle(t *testing.T) {
-	kernel, core, oracle := mainFixture(t)
+	kernel, _, oracle := mainFixture(t)
 	want := obj(oracle["panic"])
 	if want == nil {
 		t.Fatal("oracle.json has no panic; make fixtures writes it")
 	}
-	out, _, err := runCLI(t, "-N", kernel, "-M", core, "info", "--format", "json")
-	if err != nil {
-		t.Fatal(err)
+	vdir := filepath.Join(coresDir, mainVariant)
+	for _, format := range []string{"minidump", "minidump-v2", "full.elf", "qemu.elf", "raw.mem"} {
+		t.Run(format, func(t *testing.T) {
+			core := unzstd(t, findFile(vdir, format), t.TempDir())
+			out, _, err := runCLI(t, "-N", kernel, "-M", core, "info", "--format", "json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkInfo(t, decodeJSON(t, []byte(out)), want)
+		})
 	}
-	got := decodeJSON(t, []byte(out))
+}
+
+func checkInfo(t *testing.T, got, want map[string]any) {
+	t.Helper()
 	if len(obj(got["errors"])) != 0 {
 		t.Errorf("errors %v, want none on the test kernel", got["errors"])
 	}

@@ -219,7 +219,11 @@ func writeInfo(out io.Writer, r *infoResult) {
 		if v.Vnet0 {
 			label = "vnet0 " + label
 		}
-		fmt.Fprintf(out, "vnet:       %s from %s (owned by %s)\n", label, v.From, strings.Join(names, ", "))
+		owners := ""
+		if len(names) > 0 {
+			owners = " (owned by " + strings.Join(names, ", ") + ")"
+		}
+		fmt.Fprintf(out, "vnet:       %s from %s%s\n", label, v.From, owners)
 	} else {
 		fmt.Fprintf(out, "vnet:       %s\n", unavailable("vnet"))
 	}

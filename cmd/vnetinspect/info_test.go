@@ -58,7 +58,7 @@ func TestInfoRealDumps(t *testing.T) {
 	}
 }
 
-// TestInfoTextUnavailable checks that text output says why an item is
+// TestInfoTextUnavailable checks that text output gives the reason an item is
 // missing instead of printing an empty or zero value.
 func TestInfoTextUnavailable(t *testing.T) {
 	dir := t.TempDir()

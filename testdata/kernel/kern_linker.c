@@ -24,8 +24,8 @@ extern char btext[], _end[];
 
 /*
  * link_elf.c's file object for the kernel and ET_DYN modules, with the
- * members of FreeBSD 14's struct elf_file in their order; table pointers
- * the test kernel does not fill are void *.
+ * members of FreeBSD 14's struct elf_file in their order. Table pointers
+ * that the test kernel does not fill are void *.
  */
 typedef struct elf_file {
 	struct linker_file lf;		/* common fields, first */
@@ -139,7 +139,7 @@ linker_init(void)
 	ef->lf.size = (size_t)(_end - btext);
 	/*
 	 * NOTE: FreeBSD's sys/tools/gdb/vnet.py expects the kernel's own file
-	 * to report its set_vnet with vnet_base equal to vnet_start; whether
+	 * to report its set_vnet with vnet_base equal to vnet_start. Whether
 	 * FreeBSD 14's link_elf_init fills these for the kernel is unverified.
 	 */
 	ef->vnet_start = ef->vnet_base = VNET_START;

@@ -5,8 +5,8 @@
  *     sections of non-zero size are laid out in section order from the
  *     module's base address, each aligned to its sh_addralign;
  *   - the set_vnet section instead gets space in the kernel's modspace from
- *     vnet_data_alloc; its slot in the module's own mapping stays unused;
- *   - symbol values become addresses (section address + st_value);
+ *     vnet_data_alloc, and its slot in the module's own mapping stays unused;
+ *   - symbol values become addresses (section address + st_value), and
  *     undefined symbols are looked up in the kernel;
  *   - RELA relocations are applied, then set_vnet is copied into every
  *     existing vnet (the linker's propagate_vnets step).

@@ -63,8 +63,8 @@ pcpu_startup(void)
 /*
  * Allocate a per-CPU slab: mp_maxid + 1 fresh pages, virtually contiguous
  * in the kernel map, as UMA's pcpu_page_alloc does. FreeBSD shares such
- * slabs between all users of a per-CPU zone; the test kernel gives each
- * vnet its own, so that one page holds one vnet's counters of one CPU.
+ * slabs between all users of a per-CPU zone. The test kernel gives each
+ * vnet its own, so that one page contains one vnet's counters of one CPU.
  */
 void
 pcpu_slab_init(struct pcpu_slab *ps)

@@ -561,7 +561,7 @@ static struct vnet *counter_slab_vnets[NVNETS];
 
 /*
  * Allocate the vnet's counters, as VNET_PCPUSTAT_SYSINIT does, and give
- * every CPU slot its own value. tcps_sndbyte of vnet 3 holds 2^62 plus a
+ * every CPU slot its own value. tcps_sndbyte of vnet 3 is 2^62 plus a
  * little on every CPU, so its sum wraps around 2^64 as counter_u64_fetch's
  * does.
  */

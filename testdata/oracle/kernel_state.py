@@ -33,12 +33,21 @@ def hex_address(number):
     return "0x%x" % number
 
 
+def is_data_symbol(symbol):
+    """Return whether `symbol` is a variable, or an extern declaration gdb resolves by address.
+
+    gcc describes a use of an extern variable in another file with a
+    declaration, and gdb may return that declaration (LOC_UNRESOLVED) first.
+    """
+    return symbol.is_variable or symbol.addr_class == gdb.SYMBOL_LOC_UNRESOLVED
+
+
 def lookup_variable(name):
     """Return the gdb.Symbol of global or static variable `name`, or None."""
     symbol = gdb.lookup_global_symbol(name, gdb.SYMBOL_VAR_DOMAIN)
     if symbol is None:
         symbol = gdb.lookup_static_symbol(name, gdb.SYMBOL_VAR_DOMAIN)
-    if symbol is None or not symbol.is_variable:
+    if symbol is None or not is_data_symbol(symbol):
         return None
     return symbol
 
@@ -351,7 +360,7 @@ def queue_head_kind(type_):
 
 
 def is_entry_of(type_, kind, element):
-    """Whether `type_` is the kind's *_ENTRY shape whose next pointer points to `element`."""
+    """Return whether `type_` is the kind's *_ENTRY shape whose next pointer points to `element`."""
     plain = type_.strip_typedefs()
     if plain.code != gdb.TYPE_CODE_STRUCT or field_names(plain) != QUEUE_ENTRIES[kind]:
         return False

@@ -77,12 +77,21 @@ class Target:
         self.warnings.append(message)
 
 
+def is_data_symbol(symbol):
+    """Return whether `symbol` is a variable, or an extern declaration gdb resolves by address.
+
+    gcc describes a use of an extern variable in another file with a
+    declaration, and gdb may return that declaration (LOC_UNRESOLVED) first.
+    """
+    return symbol.is_variable or symbol.addr_class == gdb.SYMBOL_LOC_UNRESOLVED
+
+
 def lookup_variable(name):
     """Return the gdb.Symbol of global or static variable `name`, or None."""
     symbol = gdb.lookup_global_symbol(name, gdb.SYMBOL_VAR_DOMAIN)
     if symbol is None:
         symbol = gdb.lookup_static_symbol(name, gdb.SYMBOL_VAR_DOMAIN)
-    if symbol is None or not symbol.is_variable:
+    if symbol is None or not is_data_symbol(symbol):
         return None
     return symbol
 
@@ -350,7 +359,7 @@ def match_debug_symbol(name, address):
     if symbol is not None:
         candidates.append(symbol)
     for candidate in candidates:
-        if candidate.is_variable and symbol_address(candidate) == address:
+        if is_data_symbol(candidate) and symbol_address(candidate) == address:
             return candidate
     return None
 

@@ -26,6 +26,10 @@ trap cleanup EXIT
 # Boot and debug a private copy, so that a rebuild of KERNEL during the run
 # cannot give gdb a different file from the one QEMU booted.
 cp "$kernel" "$work/kernel"
+# oracle.py reads the module's symbols from the kernel's directory.
+if [ -f "$(dirname "$kernel")/if_vnettest.ko" ]; then
+	cp "$(dirname "$kernel")/if_vnettest.ko" "$work/"
+fi
 
 console="$out.console"
 : >"$console"

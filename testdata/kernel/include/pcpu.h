@@ -1,9 +1,8 @@
 /*
  * Per-CPU data as FreeBSD 14 amd64 lays it out (sys/sys/pcpu.h,
- * sys/amd64/include/pcpu.h and pcpu_aux.h): one page-sized struct pcpu per
- * CPU at __pcpu[cpu], the dynamic per-CPU set set_pcpu with its per-CPU
- * copies found through dpcpu_off[], and counter(9) values kept in UMA
- * per-CPU allocations.
+ * sys/amd64/include/pcpu.h and pcpu_aux.h). Each CPU has a page-sized
+ * struct pcpu at __pcpu[cpu] and a copy of the set_pcpu section, found
+ * through dpcpu_off[]. counter(9) values live in UMA per-CPU allocations.
  */
 #ifndef _TK_PCPU_H_
 #define _TK_PCPU_H_
@@ -110,7 +109,7 @@ extern uintptr_t *__stop_set_pcpu;
 	((__typeof(DPCPU_NAME(n)) *)(dpcpu_off[(i)] + (uintptr_t)&DPCPU_NAME(n)))
 
 /*
- * counter(9): a counter_u64_t on amd64 holds the offset of CPU 0's slot
+ * counter(9): a counter_u64_t on amd64 contains the offset of CPU 0's slot
  * from &__pcpu[0] (zpcpu_base_to_offset), so that %gs-relative code can
  * add to the running CPU's slot. CPU c's slot is at
  * &__pcpu[0] + offset + c * UMA_PCPU_ALLOC_SIZE.

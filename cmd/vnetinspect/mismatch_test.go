@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,5 +105,44 @@ func TestBitmapBitFlipWarns(t *testing.T) {
 	}
 	if !strings.Contains(out, "truncated and its last 1 pages are missing") {
 		t.Errorf("no warning about the page the bitmap promises in:\n%s", out)
+	}
+}
+
+// TestPrintFailsWhenNothingRead reads a V_ variable from the version 1
+// minidump, which cannot hold the kernel map: every copy fails, so print
+// must fail too instead of exiting 0.
+func TestPrintFailsWhenNothingRead(t *testing.T) {
+	tmp := t.TempDir()
+	vdir := filepath.Join(coresDir, mainVariant)
+	kernel := unzstd(t, findFile(vdir, "kernel"), tmp)
+	out, _, err := runCLI(t, "-N", kernel, "-M", findFile(vdir, "minidump-v1"), "--cache-dir", tmp, "print", "--all", "ip_defttl")
+	if err == nil {
+		t.Fatalf("print succeeded although no copy was readable:\n%s", out)
+	}
+	if !strings.Contains(out, "not in dump") {
+		t.Errorf("the per-vnet errors are not shown:\n%s", out)
+	}
+}
+
+// TestPrintJailPrison0 checks that --jail accepts prison0, the name the
+// text output gives the jail whose pr_name is "0".
+func TestPrintJailPrison0(t *testing.T) {
+	tmp := t.TempDir()
+	vdir := filepath.Join(coresDir, mainVariant)
+	kernel := unzstd(t, findFile(vdir, "kernel"), tmp)
+	core := findFile(vdir, "minidump")
+	for _, name := range []string{"prison0", "0"} {
+		out, _, err := runCLI(t, "-N", kernel, "-M", core, "--cache-dir", tmp, "print", "--jail", name, "--format", "json", "ip_defttl")
+		if err != nil {
+			t.Fatalf("print --jail %s: %v", name, err)
+		}
+		if !strings.Contains(out, `"vnet0": true`) {
+			t.Errorf("print --jail %s did not read vnet0's copy:\n%s", name, out)
+		}
+	}
+	_, _, err := runCLI(t, "-N", kernel, "-M", core, "print", "--jail", "", "ip_defttl")
+	var u usageError
+	if !errors.As(err, &u) {
+		t.Errorf("print --jail '' gave %v, want a usage error", err)
 	}
 }

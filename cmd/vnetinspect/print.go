@@ -89,6 +89,9 @@ does not work.`,
 			if n > 1 {
 				return usageError{fmt.Errorf("use only one of --jail, --vnet and --all")}
 			}
+			if cmd.Flags().Changed("jail") && o.jail == "" {
+				return usageError{fmt.Errorf("--jail needs a jail name or JID; the vnets command lists them")}
+			}
 			if len(args) == 2 {
 				o.list, args = args[0], args[1:]
 			}
@@ -151,11 +154,17 @@ func (s *session) print(cmd *cobra.Command, g *globalOptions, o *printOptions, n
 		if err != nil {
 			return err
 		}
-		res.Variables = append(res.Variables, report.Record{Variable: s.dec.NewVariable(x)})
+		res.Variables = append(res.Variables, report.Record{JailNames: []string{}, Variable: s.dec.NewVariable(x)})
 		if g.format == "json" {
-			return writeJSON(out, res)
+			if err := writeJSON(out, res); err != nil {
+				return err
+			}
+		} else {
+			s.printText(out, x, fmt.Sprintf("%s at %#x", x.Symbol, x.Addr), nil)
 		}
-		s.printText(out, x, fmt.Sprintf("%s at %#x", x.Symbol, x.Addr), nil)
+		if x.Err != nil {
+			return fmt.Errorf("%s could not be read", x.Symbol)
+		}
 		return nil
 	}
 
@@ -184,10 +193,24 @@ func (s *session) print(cmd *cobra.Command, g *globalOptions, o *printOptions, n
 		}
 	}
 	if g.format == "json" {
-		return writeJSON(out, res)
+		if err := writeJSON(out, res); err != nil {
+			return err
+		}
+	} else {
+		writeWarnings(cmd.ErrOrStderr(), res.Warnings)
 	}
-	writeWarnings(cmd.ErrOrStderr(), res.Warnings)
-	return nil
+	for _, r := range res.Variables {
+		if r.Error == "" {
+			return nil
+		}
+	}
+	return fmt.Errorf("no copy of V_%s could be read (the errors are above)", vnetwalk.VnetName(name))
+}
+
+// jailMatches reports whether a --jail value names j: its name, its JID,
+// or "prison0" for the jail with JID 0, whose pr_name is "0".
+func jailMatches(j *vnetwalk.Jail, name string) bool {
+	return j.Name == name || strconv.Itoa(int(j.JID)) == name || (j.JID == 0 && name == "prison0")
 }
 
 // selectVnets picks the vnets the print options name.
@@ -209,14 +232,14 @@ func selectVnets(w *vnetwalk.Walk, o *printOptions) ([]*vnetwalk.Vnet, string, e
 	case o.jail != "":
 		for _, v := range w.Vnets {
 			for _, j := range v.Jails {
-				if j.Name == o.jail || strconv.Itoa(int(j.JID)) == o.jail {
+				if jailMatches(j, o.jail) {
 					return []*vnetwalk.Vnet{v}, "", nil
 				}
 			}
 		}
 		// A jail without PR_VNET uses the vnet of the ancestor that owns one.
 		for _, j := range w.Jails {
-			if j.Name == o.jail || strconv.Itoa(int(j.JID)) == o.jail {
+			if jailMatches(j, o.jail) {
 				for _, v := range w.Vnets {
 					if v.Addr == j.VnetAddr {
 						return []*vnetwalk.Vnet{v}, fmt.Sprintf("jail %s has no vnet of its own; it uses vnet %#x", o.jail, v.Addr), nil

@@ -19,6 +19,9 @@ const supportedFormats = "amd64 minidumps (versions 1 to 3), FreeBSD full dumps 
 //   - "qemu-elf": an ELF core written by QEMU's dump-guest-memory
 //   - "raw": a physical memory image, where file offset = physical address
 //
+// A gdb://HOST:PORT or gdb+unix:///PATH source is a running guest's
+// gdbstub (format "gdb-remote"); only loopback hosts are accepted.
+//
 // A gzip, zstd or bzip2 file is decompressed once into opts.CacheDir and
 // the result opened; Format then adds the compression, as in
 // "minidump-amd64-v3 (zstd)".
@@ -28,6 +31,13 @@ const supportedFormats = "amd64 minidumps (versions 1 to 3), FreeBSD full dumps 
 // virtual reads fail with ErrNoKernelInfo. A raw image is recognised only
 // by checking opts.Kernel.Text against it, because it has no header.
 func Open(path string, opts Options) (Core, error) {
+	if isGDBURL(path) {
+		g, err := openGDB(path, opts)
+		if err != nil {
+			return nil, err
+		}
+		return g, nil
+	}
 	c, err := openPath(path, opts, true)
 	if err != nil {
 		return nil, err

@@ -341,8 +341,8 @@ VNET_DEFINE(volatile uint64_t, tcp_ticks) = 0;
 VNET_DEFINE(struct ipreass_limits, ipreass) = {
 	.maxfragsperpacket = 16, .maxfrags = 1024, .nfrags = 0,
 };
-VNET_DEFINE(counter_u64_t, tcpstat[sizeof(struct tcpstat) / sizeof(uint64_t)]);
-VNET_DEFINE(counter_u64_t, udpstat[sizeof(struct udpstat) / sizeof(uint64_t)]);
+VNET_PCPUSTAT_DEFINE(struct tcpstat, tcpstat);
+VNET_PCPUSTAT_DEFINE(struct udpstat, udpstat);
 VNET_DEFINE(counter_u64_t, tcp_syncache_overflows);
 VNET_DEFINE(counter_u64_t, ip_fwd_drops);
 VNET_DEFINE(struct ipfw_rulehead, ipfw_rules);

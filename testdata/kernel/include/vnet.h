@@ -48,6 +48,13 @@ extern uintptr_t *__stop_set_vnet;
 	static t VNET_NAME(n) __section(VNET_SETNAME) __used
 
 /*
+ * Statistics kept with counter(9): one counter_u64_t per uint64_t member
+ * of type. counter_u64_t comes from pcpu.h.
+ */
+#define	VNET_PCPUSTAT_DEFINE(type, name)	\
+	VNET_DEFINE(counter_u64_t, name[sizeof(type) / sizeof(uint64_t)])
+
+/*
  * The address of variable n in the vnet whose data base is b: the template
  * address shifted by the distance between the vnet's copy and the template.
  */

@@ -14,7 +14,7 @@ import (
 
 // GDB remote serial protocol, as QEMU's and bhyve's gdbstubs speak it: a
 // packet is "$data#cc", where cc is the sum of the data bytes modulo 256 in
-// two hex digits, and the receiver answers '+' (good) or '-' (resend).
+// two hex digits, and the receiver replies '+' (good) or '-' (resend).
 // Replies may escape a byte b as '}' b^0x20 and may run-length encode: "c*n"
 // repeats c another n-29 times.
 const (
@@ -111,7 +111,7 @@ func (c *gdbClient) send(cmd string) error {
 		case '-':
 			continue
 		default:
-			// A stub in no-ack mode, or one that answers at once: put the
+			// A stub in no-ack mode, or one that replies at once: put the
 			// byte back for receive.
 			c.r.UnreadByte()
 			return nil
@@ -120,10 +120,12 @@ func (c *gdbClient) send(cmd string) error {
 	return fmt.Errorf("%s: the stub rejected %q %d times: is the connection corrupting data?", c.name, cmd, gdbMaxRetries)
 }
 
-// receive reads the reply to cmd, acknowledging it, and asks for it again
+// receive reads the reply to cmd, acknowledging it, and requests it again
 // when its checksum is wrong.
 func (c *gdbClient) receive(cmd string) (string, error) {
-	for range gdbMaxRetries {
+	// Notifications the stub sends unasked do not count against the
+	// retries, but gdbMaxReply bounds how many are skipped.
+	for badSums, skipped := 0, 0; badSums < gdbMaxRetries && skipped < gdbMaxReply; {
 		raw, sum, err := c.readPacket()
 		if err != nil {
 			return "", c.ioError(fmt.Sprintf("reading the reply to %q", cmd), err)
@@ -132,6 +134,7 @@ func (c *gdbClient) receive(cmd string) (string, error) {
 			if _, err := c.conn.Write([]byte{'-'}); err != nil {
 				return "", c.ioError("sending a nak", err)
 			}
+			badSums++
 			continue
 		}
 		if _, err := c.conn.Write([]byte{'+'}); err != nil {
@@ -141,9 +144,27 @@ func (c *gdbClient) receive(cmd string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%s: reply to %q: %w", c.name, cmd, err)
 		}
+		if isNotification(reply) {
+			// QEMU sends a stop reply when a debugger connects, because it
+			// stops the guest then. It is not a reply to any command.
+			skipped++
+			continue
+		}
 		return reply, nil
 	}
 	return "", fmt.Errorf("%s: the reply to %q had a wrong checksum %d times: is the connection corrupting data?", c.name, cmd, gdbMaxRetries)
+}
+
+// isNotification reports whether a packet is a stop reply (T, S, W or X
+// followed by two hex digits) or console output ('O' and hex), which a stub
+// may send unasked. No reply to qSupported or 'm' starts like that, because
+// 'm' replies are hex digits or "E NN".
+func isNotification(reply string) bool {
+	if len(reply) < 3 || !strings.ContainsRune("TSWXO", rune(reply[0])) {
+		return false
+	}
+	_, err := strconv.ParseUint(reply[1:3], 16, 8)
+	return err == nil
 }
 
 // readPacket reads one "$data#cc" packet, skipping stray acks before it,
@@ -182,7 +203,7 @@ func (c *gdbClient) readPacket() ([]byte, byte, error) {
 	}
 	sum, err := strconv.ParseUint(string(hex[:]), 16, 8)
 	if err != nil {
-		// An unreadable checksum cannot match; the caller asks again.
+		// An unreadable checksum cannot match, so the caller requests a resend.
 		return raw, checksum(raw) + 1, nil
 	}
 	return raw, byte(sum), nil

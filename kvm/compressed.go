@@ -11,7 +11,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -50,11 +52,17 @@ func openCompressed(path, kind string, opts Options) (*core, error) {
 	}
 	c, err := openPath(cached, opts, false)
 	if err != nil {
-		return nil, fmt.Errorf("%s (decompressed from %s): %w", cached, path, err)
+		var fe *FormatError
+		if errors.As(err, &fe) {
+			return nil, &FormatError{File: path, Offset: fe.Offset, Err: fe.Err,
+				Msg: fmt.Sprintf("in the %s-decompressed copy %s: %s", kind, cached, fe.Msg)}
+		}
+		return nil, fmt.Errorf("%s (%s-decompressed into %s): %w", path, kind, cached, err)
 	}
 	c.path = path
 	if truncated {
 		c.format += " (" + kind + ", truncated)"
+		c.warnings = append(c.warnings, fmt.Sprintf("%s: the %s stream ends before its end marker, so the dump is truncated: pages past the %d decompressed bytes are missing", path, kind, c.file.size))
 	} else {
 		c.format += " (" + kind + ")"
 	}
@@ -85,23 +93,51 @@ func decompressToCache(path, kind string, opts Options) (string, bool, error) {
 		return "", false, err
 	}
 
-	complete := filepath.Join(dir, key+".core")
-	partial := filepath.Join(dir, key+".truncated.core")
-	if _, err := os.Stat(complete); err == nil {
-		return complete, false, nil
+	removeStaleTemps(dir, key)
+	if cached, truncated, ok := findCached(dir, key); ok {
+		return cached, truncated, nil
 	}
-	if _, err := os.Stat(partial); err == nil {
-		return partial, true, nil
-	}
+	return decompressFile(src, st.Size(), kind, dir, key, opts.Progress)
+}
 
-	truncated, err := decompressFile(src, st.Size(), kind, dir, key, opts.Progress)
-	if err != nil {
-		return "", false, err
+// staleTempAge is how long a temporary file of a decompression may go
+// unmodified before it is taken for the leftover of a killed run.
+// NOTE: a decompression blocked for longer (a stopped process, a hung
+// disk) loses its temporary file and fails at the rename.
+const staleTempAge = 10 * time.Minute
+
+// removeStaleTemps deletes temporary files of key's decompression that no
+// running decompression is writing, which a killed run leaves behind.
+func removeStaleTemps(dir, key string) {
+	temps, _ := filepath.Glob(filepath.Join(dir, key+".*.tmp"))
+	for _, t := range temps {
+		if st, err := os.Stat(t); err == nil && time.Since(st.ModTime()) > staleTempAge {
+			os.Remove(t)
+		}
 	}
-	if truncated {
-		return partial, true, nil
+}
+
+// findCached returns a complete decompressed copy of key. Keys contain
+// only letters, digits and ".-_", so they need no quoting in a pattern. A copy's name
+// ends in its size ("KEY-SIZE.core" or "KEY-SIZE.truncated.core"), so a copy
+// cut short after it was written, or edited, is detected, deleted and
+// decompressed again.
+func findCached(dir, key string) (string, bool, bool) {
+	copies, _ := filepath.Glob(filepath.Join(dir, key+"-*.core"))
+	for _, c := range copies {
+		rest := strings.TrimPrefix(filepath.Base(c), key+"-")
+		truncated := strings.HasSuffix(rest, ".truncated.core")
+		rest = strings.TrimSuffix(strings.TrimSuffix(rest, ".core"), ".truncated")
+		want, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil {
+			continue
+		}
+		if st, err := os.Stat(c); err == nil && st.Mode().IsRegular() && st.Size() == want {
+			return c, truncated, true
+		}
+		os.Remove(c)
 	}
-	return complete, false, nil
+	return "", false, false
 }
 
 // cacheDir returns Options.CacheDir, or the user cache directory's
@@ -144,13 +180,13 @@ func cacheKey(src *os.File, path string, st os.FileInfo) (string, error) {
 	return fmt.Sprintf("%s-%x", base[:min(len(base), 64)], h.Sum(nil)[:12]), nil
 }
 
-// decompressFile writes the decompression of src into dir/key.core, or
-// dir/key.truncated.core when the stream ends early, and reports whether
-// it did.
-func decompressFile(src *os.File, size int64, kind, dir, key string, progress func(string, int64, int64)) (bool, error) {
+// decompressFile writes the decompression of src into dir/KEY-SIZE.core, or
+// dir/KEY-SIZE.truncated.core when the stream ends early, and returns that
+// path and whether the stream ended early.
+func decompressFile(src *os.File, size int64, kind, dir, key string, progress func(string, int64, int64)) (string, bool, error) {
 	tmp, err := os.CreateTemp(dir, key+".*.tmp")
 	if err != nil {
-		return false, fmt.Errorf("creating a file for the decompressed dump: %w", err)
+		return "", false, fmt.Errorf("creating a file for the decompressed dump: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
 	defer tmp.Close()
@@ -159,26 +195,26 @@ func decompressFile(src *os.File, size int64, kind, dir, key string, progress fu
 	out := &sparseWriter{f: tmp}
 	truncated, err := decompressStream(in, src, size, kind, out)
 	if err != nil {
-		return false, fmt.Errorf("%s: decompressing %s (%d bytes in, %d bytes out): %w", src.Name(), kind, in.done, out.off, err)
+		return "", false, fmt.Errorf("%s: decompressing %s (%d bytes in, %d bytes out): %w", src.Name(), kind, in.done, out.off, err)
 	}
 	if err := out.finish(); err != nil {
-		return false, fmt.Errorf("writing the decompressed dump %s: %w", tmp.Name(), err)
+		return "", false, fmt.Errorf("writing the decompressed dump %s: %w", tmp.Name(), err)
 	}
 	if err := tmp.Close(); err != nil {
-		return false, fmt.Errorf("writing the decompressed dump %s: %w", tmp.Name(), err)
+		return "", false, fmt.Errorf("writing the decompressed dump %s: %w", tmp.Name(), err)
 	}
 	if progress != nil {
 		progress(in.stage, size, size)
 	}
 
-	final := filepath.Join(dir, key+".core")
+	final := filepath.Join(dir, fmt.Sprintf("%s-%d.core", key, out.off))
 	if truncated {
-		final = filepath.Join(dir, key+".truncated.core")
+		final = filepath.Join(dir, fmt.Sprintf("%s-%d.truncated.core", key, out.off))
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
-		return false, fmt.Errorf("storing the decompressed dump: %w", err)
+		return "", false, fmt.Errorf("storing the decompressed dump: %w", err)
 	}
-	return truncated, nil
+	return final, truncated, nil
 }
 
 // decompressStream copies the decompression of in to out. A stream that

@@ -96,13 +96,20 @@ func parseELFCore(file *dumpFile) (*elfCore, error) {
 // section header 0, where ELF puts it when it does not fit in e_phnum.
 func (c *elfCore) extendedPhnum(shoff uint64) (uint64, error) {
 	var sh [elfShdrSize]byte
+	if shoff == 0 {
+		return 0, elfError(c.file, 56, "e_phnum is PN_XNUM (0xffff), which puts the program header count in section header 0, but e_shoff is 0 (no section headers): the header is corrupt")
+	}
 	if shoff > uint64(c.file.size) {
 		return 0, elfError(c.file, 40, "e_phnum is PN_XNUM but e_shoff %#x lies past the end of the file", shoff)
 	}
 	if n, _ := c.file.ReadAt(sh[:], int64(shoff)); n < elfShdrSize {
 		return 0, elfError(c.file, int64(shoff), "e_phnum is PN_XNUM but section header 0 is cut off by the end of the file")
 	}
-	return uint64(binary.LittleEndian.Uint32(sh[44:])), nil
+	n := uint64(binary.LittleEndian.Uint32(sh[44:]))
+	if n == 0 {
+		return 0, elfError(c.file, int64(shoff)+44, "e_phnum is PN_XNUM (0xffff), but sh_info of section header 0, which holds the real count, is 0: the header is corrupt")
+	}
+	return n, nil
 }
 
 // readProgramHeaders collects the PT_LOAD segments and scans PT_NOTE

@@ -100,9 +100,13 @@ type FormatError struct {
 	Err    error // optional underlying error, such as ErrUnknownFormat
 }
 
+// Error formats the file, offset and message. The sentinels
+// ErrUnknownFormat and errors.ErrUnsupported are left out of the text,
+// because the message already says what was found and what is supported;
+// errors.Is still finds them.
 func (e *FormatError) Error() string {
 	s := fmt.Sprintf("%s: offset %#x: %s", e.File, e.Offset, e.Msg)
-	if e.Err != nil {
+	if e.Err != nil && !errors.Is(e.Err, ErrUnknownFormat) && !errors.Is(e.Err, errors.ErrUnsupported) {
 		s += ": " + e.Err.Error()
 	}
 	return s

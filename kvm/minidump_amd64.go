@@ -77,6 +77,12 @@ func openMinidumpAMD64(file *dumpFile) (*minidumpAMD64, error) {
 	m.pmapOff = m.bitmapOff + roundPage(uint64(h.BitmapSize))
 	m.sparseOff = m.pmapOff + roundPage(uint64(h.PmapSize))
 
+	if h.BitmapSize == 0 {
+		return nil, m.formatError(32, "header field bitmapsize is 0, so the dump would hold no pages: the header is corrupt")
+	}
+	if h.DmapEnd < h.DmapBase {
+		return nil, m.formatError(56, "header field dmapend %#x lies below dmapbase %#x, so the direct map would be empty: the header is corrupt", h.DmapEnd, h.DmapBase)
+	}
 	if h.BitmapSize > maxBitmapSize {
 		return nil, m.formatError(32, "bitmapsize %d bytes exceeds the limit of %d bytes (32 TiB of RAM): the header is corrupt", h.BitmapSize, maxBitmapSize)
 	}

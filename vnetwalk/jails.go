@@ -14,7 +14,10 @@ type Jail struct {
 	// OwnsVnet is true when the jail has its own network stack (PR_VNET),
 	// and for prison0, which owns vnet0.
 	OwnsVnet bool
-	Err      error
+	// NameUnterminated is true when pr_name has no NUL, so Name is the
+	// whole array and may run into garbage.
+	NameUnterminated bool
+	Err              error
 }
 
 // walkJails reads prison0 and then the allprison list.
@@ -50,6 +53,9 @@ func (k *Kernel) walkJails(w *Walk) ([]*Jail, error) {
 		jails = append(jails, j)
 		if j.Err != nil {
 			w.Warnings = append(w.Warnings, fmt.Sprintf("prison %#x: %v", p, j.Err))
+		}
+		if j.NameUnterminated {
+			w.Warnings = append(w.Warnings, fmt.Sprintf("prison %#x (jail %d): pr_name has no NUL in its %d bytes, so the name shown is the whole array and may be garbage", p, j.JID, len(j.Name)))
 		}
 		p = next
 	}
@@ -91,6 +97,8 @@ func (k *Kernel) readJail(addr uint64) (*Jail, uint64) {
 	j.OwnsVnet = j.Flags&PRVnet != 0
 	if j.Name, err = r.cstring("pr_name"); err != nil {
 		j.Err = err
+	} else if _, size, _ := r.member("pr_name"); int64(len(j.Name)) == size {
+		j.NameUnterminated = true
 	}
 	return j, next
 }

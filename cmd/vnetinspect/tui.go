@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/vnetinspect/vnetinspect/kvm"
+	"github.com/vnetinspect/vnetinspect/symbols"
+	"github.com/vnetinspect/vnetinspect/tui"
+	"github.com/vnetinspect/vnetinspect/value"
+	"github.com/vnetinspect/vnetinspect/vnetwalk"
+)
+
+func newTUICmd(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "tui",
+		Short: "Browse vnets, jails and V_ variables in a terminal interface",
+		Long: `tui opens the kernel and the core in a full-screen terminal interface:
+the vnet list with its jail tree, the variables of the selected vnet with a
+fuzzy filter, each value as an expandable tree with pointers followed, a
+compare view of one variable across every vnet, a search over every value,
+and the panic context. Press ? inside for the keys. Running vnetinspect with
+no command does the same when standard output is a terminal.`,
+		Example: `  vnetinspect -N kernel -M vmcore.0 tui
+  vnetinspect -N kernel -M vmcore.0.zst`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTUI(g, cmd)
+		},
+	}
+}
+
+// runRoot runs vnetinspect without a command: the TUI on a terminal, the
+// vnets table otherwise.
+func runRoot(g *globalOptions, cmd *cobra.Command) error {
+	if g.kernel == "" && g.core == "" {
+		cmd.SetOut(cmd.ErrOrStderr())
+		_ = cmd.Usage()
+		return usageError{fmt.Errorf("no kernel and core given: name them with -N and -M")}
+	}
+	if !isTerminal(cmd.OutOrStdout()) {
+		return runVnetTable(g, cmd)
+	}
+	return runTUI(g, cmd)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// runVnetTable prints what the vnets command prints in text.
+func runVnetTable(g *globalOptions, cmd *cobra.Command) error {
+	s, err := openSession(g, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	w, err := s.k.Walk()
+	if err != nil {
+		return err
+	}
+	writeVnetTable(cmd.OutOrStdout(), w)
+	writeWarnings(cmd.ErrOrStderr(), w.Warnings)
+	return nil
+}
+
+// runTUI runs the terminal interface until the user quits. The kernel and
+// core open inside it, so that decompression progress is shown on screen.
+func runTUI(g *globalOptions, cmd *cobra.Command) error {
+	if g.kernel == "" {
+		return usageError{fmt.Errorf("no kernel given: name it with -N, e.g. -N /boot/kernel/kernel")}
+	}
+	if g.core == "" {
+		return usageError{fmt.Errorf("no core given: name one with -M, e.g. -M /var/crash/vmcore.0")}
+	}
+	var s *session
+	load := func(progress func(stage string, done, total int64)) (*tui.Source, error) {
+		var err error
+		s, err = openSessionProgress(g, progress)
+		if err != nil {
+			return nil, err
+		}
+		kf, c := s.header(g)
+		return &tui.Source{
+			Kernel:   s.k,
+			Version:  kf.Version,
+			Format:   c.Format,
+			Path:     c.Path,
+			Warnings: s.k.Warnings,
+			Limits:   value.DefaultLimits(),
+		}, nil
+	}
+	p := tea.NewProgram(tui.New(load), tea.WithOutput(cmd.OutOrStdout()))
+	final, err := p.Run()
+	if s != nil {
+		defer s.Close()
+	}
+	if err != nil {
+		return err
+	}
+	if m, ok := final.(tui.Model); ok && m.Err() != nil {
+		return m.Err()
+	}
+	return nil
+}
+
+// openSessionProgress is openSession with the decompression progress sent
+// to progress in place of a terminal line.
+func openSessionProgress(g *globalOptions, progress func(stage string, done, total int64)) (*session, error) {
+	syms, err := symbols.Open(g.kernel, g.debugFile)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{syms: syms}
+	core, err := kvm.Open(g.core, kvm.Options{Kernel: kernelInfo(syms), CacheDir: g.cacheDir, Progress: progress})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.core = core
+	s.k = vnetwalk.New(syms, core.Virtual())
+	s.k.Warnings = append(s.k.Warnings, core.Warnings()...)
+	if err := s.checkKernel(g); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.loadModules(g)
+	return s, nil
+}

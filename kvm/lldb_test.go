@@ -216,21 +216,6 @@ func TestLLDBFullDumpWrongKernelArch(t *testing.T) {
 	}
 }
 
-func TestLLDBArm64NotSupported(t *testing.T) {
-	_, err := Open(lldbFixture(t, "vmcore-arm64-minidump"), Options{})
-	if err == nil {
-		t.Fatal("Open of an arm64 minidump succeeded")
-	}
-	if !errors.Is(err, errors.ErrUnsupported) {
-		t.Errorf("error %q does not wrap errors.ErrUnsupported", err)
-	}
-	for _, want := range []string{"arm64", "not supported yet"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not contain %q", err, want)
-		}
-	}
-}
-
 // Opening the fixture's own .bz2 file goes through the decompression cache.
 func TestLLDBMinidumpBzip2(t *testing.T) {
 	kernel := lldbFixture(t, "kernel-amd64")

@@ -8,13 +8,15 @@ import (
 )
 
 // supportedFormats lists what Open reads, for error messages.
-const supportedFormats = "amd64 minidumps (versions 1 to 3), FreeBSD full dumps (ELF cores with OSABI 255), " +
+const supportedFormats = "amd64 and arm64 minidumps (versions 1 to 3), FreeBSD full dumps (ELF cores with OSABI 255), " +
 	"QEMU dump-guest-memory ELF cores, raw physical memory images, and gzip, zstd or bzip2 compressions of them"
 
 // Open opens a memory source. The format is detected from the file's
 // first bytes, never from its name:
 //
 //   - "minidump-amd64-v1" to "-v3": a FreeBSD amd64 minidump
+//   - "minidump-arm64-v1" to "-v3": a FreeBSD arm64 minidump, with "-16k"
+//     appended when the kernel used 16 KiB pages
 //   - "full-elf": a FreeBSD full dump, an ELF core with OSABI 255
 //   - "qemu-elf": an ELF core written by QEMU's dump-guest-memory
 //   - "raw": a physical memory image, where file offset = physical address
@@ -114,9 +116,12 @@ func openDetected(file *dumpFile, head []byte, opts Options) (*core, error) {
 // openMinidump dispatches on the minidump's architecture.
 func openMinidump(file *dumpFile, head []byte, opts Options) (*core, error) {
 	magic := string(bytes.TrimRight(head[:min(len(head), minidumpMagicLen)], "\x00"))
+	if magic == minidumpARM64Magic {
+		return openMinidumpARM64Core(file, opts)
+	}
 	if magic != minidumpAMD64Magic {
 		if arch, ok := strings.CutPrefix(magic, "minidump FreeBSD/"); ok {
-			return nil, &FormatError{File: file.path, Msg: fmt.Sprintf("%s minidumps are not supported yet (only amd64 minidumps are)", arch), Err: errors.ErrUnsupported}
+			return nil, &FormatError{File: file.path, Msg: fmt.Sprintf("%s minidumps are not supported yet (only amd64 and arm64 minidumps are)", arch), Err: errors.ErrUnsupported}
 		}
 		return nil, &FormatError{File: file.path, Msg: fmt.Sprintf("unknown minidump magic %q", magic), Err: ErrUnknownFormat}
 	}
@@ -199,7 +204,7 @@ func kernelVirtual(file *dumpFile, phys Reader, k KernelInfo, format string) (Re
 }
 
 // checkKernelArch rejects a kernel built for another architecture than
-// amd64, the only one whose dumps are read.
+// amd64, for the formats that are read only for amd64 machines.
 func checkKernelArch(file *dumpFile, k KernelInfo) error {
 	if k.Arch == "" || k.Arch == "amd64" {
 		return nil

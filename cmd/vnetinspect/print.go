@@ -21,6 +21,9 @@ type printOptions struct {
 	jail string
 	vnet string
 	all  bool
+	// template reads the initial value from the kernel image instead of
+	// any vnet's copy.
+	template bool
 
 	list      string // "auto" for --list without a type
 	link      string
@@ -37,7 +40,7 @@ const listAuto = "auto"
 func newPrintCmd(g *globalOptions) *cobra.Command {
 	o := &printOptions{}
 	cmd := &cobra.Command{
-		Use:   "print [--jail NAME | --vnet ADDR | --all] [--list [TYPE]] EXPRESSION",
+		Use:   "print [--jail NAME | --vnet ADDR | --all | --template] [--list [TYPE]] EXPRESSION",
 		Short: "Print a V_ variable or a C expression in one vnet, or in all, decoded by its type",
 		Long: `print decodes one variable by its DWARF type. A virtualized variable may be
 named V_ifnet, ifnet or vnet_entry_ifnet. Without --jail, --vnet or --all it
@@ -59,6 +62,7 @@ does not work.`,
 		Example: `  vnetinspect -N kernel -M vmcore.0 print V_ip_defttl
   vnetinspect -N kernel -M vmcore.0 print --jail web ifnet
   vnetinspect -N kernel -M vmcore.0 print --all --format json tcbinfo
+  vnetinspect -N kernel -M vmcore.0 print --template V_ip_defttl
   vnetinspect -N kernel -M vmcore.0 print hz
   vnetinspect -N kernel -M vmcore.0 print 'V_tcbinfo.ipi_listhead.lh_first->inp_lport'
   vnetinspect -N kernel -M vmcore.0 print '*(struct inpcb *)0xfffff8000040c340'
@@ -86,8 +90,11 @@ does not work.`,
 					n++
 				}
 			}
+			if o.template {
+				n++
+			}
 			if n > 1 {
-				return usageError{fmt.Errorf("use only one of --jail, --vnet and --all")}
+				return usageError{fmt.Errorf("use only one of --jail, --vnet, --all and --template")}
 			}
 			if cmd.Flags().Changed("jail") && o.jail == "" {
 				return usageError{fmt.Errorf("--jail needs a jail name or JID; the vnets command lists them")}
@@ -110,7 +117,11 @@ does not work.`,
 			}
 			defer s.Close()
 			s.dec.Limits = value.Limits{MaxDepth: o.depth, MaxArray: o.maxArray, MaxString: o.maxString}
-			if name, ok := plainName(args[0]); ok && o.list == "" && !o.deref {
+			name, plain := plainName(args[0])
+			if o.template && (!plain || o.list != "" || o.deref) {
+				return usageError{fmt.Errorf("--template takes one V_ variable name, without --list or --deref")}
+			}
+			if plain && o.list == "" && !o.deref {
 				return s.print(cmd, g, o, name)
 			}
 			return s.printExpr(cmd, g, o, args[0])
@@ -120,6 +131,7 @@ does not work.`,
 	f.StringVar(&o.jail, "jail", "", "read the copy of the vnet owned by this jail (name or JID)")
 	f.StringVar(&o.vnet, "vnet", "", "read the copy of the vnet at this address (struct vnet *, hex)")
 	f.BoolVar(&o.all, "all", false, "read the copy of every vnet")
+	f.BoolVar(&o.template, "template", false, "read the variable's template: its initial value in the kernel image (for a module's variable, the master copy), which is no vnet's value")
 	f.StringVar(&o.list, "list", "", "walk the queue(3) list EXPRESSION names; a value names the element type, as --list 'struct inpcb'")
 	f.Lookup("list").NoOptDefVal = listAuto
 	f.StringVar(&o.link, "link", "", "element member that links a --list walk, as inp_list (default: the element's only entry of that list kind)")
@@ -146,6 +158,12 @@ func (s *session) print(cmd *cobra.Command, g *globalOptions, o *printOptions, n
 	res.Kernel, res.Core = s.header(g)
 
 	sym, virtualized := s.k.VnetSymbol(name)
+	if o.template {
+		if !virtualized {
+			return fmt.Errorf("%s is not a virtualized variable (no symbol %s%s), so it has no template", name, vnetwalk.Prefix, vnetwalk.VnetName(name))
+		}
+		return s.printTemplate(cmd, g, res, sym)
+	}
 	if !virtualized {
 		if o.jail != "" || o.vnet != "" || o.all {
 			return fmt.Errorf("%s is not a virtualized variable (no symbol %s%s), so --jail, --vnet and --all do not apply", name, vnetwalk.Prefix, vnetwalk.VnetName(name))
@@ -205,6 +223,25 @@ func (s *session) print(cmd *cobra.Command, g *globalOptions, o *printOptions, n
 		}
 	}
 	return fmt.Errorf("no copy of V_%s could be read (the errors are above)", vnetwalk.VnetName(name))
+}
+
+// printTemplate prints the template of a virtualized variable, labelled
+// so that it is never taken for a vnet's value.
+func (s *session) printTemplate(cmd *cobra.Command, g *globalOptions, res printResult, sym symbols.Symbol) error {
+	out := cmd.OutOrStdout()
+	x := s.k.ReadTemplate(sym)
+	res.Variables = append(res.Variables, report.Record{JailNames: []string{}, Variable: s.dec.NewVariable(x)})
+	if g.format == "json" {
+		if err := writeJSON(out, res); err != nil {
+			return err
+		}
+	} else {
+		s.printText(out, x, fmt.Sprintf("template of V_%s (initial value, not any vnet's copy) at %#x", x.Name, x.Addr), nil)
+	}
+	if x.Err != nil {
+		return fmt.Errorf("the template of V_%s could not be read", x.Name)
+	}
+	return nil
 }
 
 // jailMatches reports whether a --jail value names j: its name, its JID,

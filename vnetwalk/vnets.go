@@ -83,8 +83,16 @@ func (k *Kernel) walkVnets(w *Walk) ([]*Vnet, error) {
 	if !ok {
 		return nil, fmt.Errorf("symbol vnet_head not found in %s: the kernel was not built with options VIMAGE", k.Syms.Path())
 	}
-	if _, err := k.layoutOf("struct vnet"); err != nil {
+	l, err := k.layoutOf("struct vnet")
+	if err != nil {
 		return nil, fmt.Errorf("%w; struct offsets come from DWARF, so name a kernel.debug that is not beside the kernel with --debug-file", err)
+	}
+	// The 2009-era struct vnet had neither member, and readVnet leaves
+	// State and Shutdown unset without them.
+	for _, m := range []string{"vnet_state", "vnet_shutdown"} {
+		if _, _, err := memberPath(l.typ, m); errors.Is(err, errNoMember) {
+			w.Warnings = append(w.Warnings, fmt.Sprintf("struct vnet in the kernel's DWARF has no member %s (older kernels lack it), so it is not shown", m))
+		}
 	}
 	var vnet0 uint64
 	if s, ok := k.Syms.Lookup("vnet0"); ok {

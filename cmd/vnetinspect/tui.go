@@ -133,3 +133,56 @@ func openSessionProgress(g *globalOptions, progress func(stage string, done, tot
 	s.loadModules(g)
 	return s, nil
 }
+
+// addCompletionExamples creates cobra's completion command now, in place of
+// at Execute, so that its help carries examples like every other command.
+// Cobra's scripts would then go to the standard output of this moment, so
+// each shell's command is set to write to its command's output instead.
+func addCompletionExamples(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	examples := map[string]string{
+		"completion": `  vnetinspect completion bash > /usr/local/share/bash-completion/completions/vnetinspect
+  vnetinspect completion zsh > "${fpath[1]}/_vnetinspect"`,
+		"bash": `  source <(vnetinspect completion bash)
+  vnetinspect completion bash > /usr/local/share/bash-completion/completions/vnetinspect`,
+		"zsh": `  source <(vnetinspect completion zsh)
+  vnetinspect completion zsh > "${fpath[1]}/_vnetinspect"`,
+		"fish":       `  vnetinspect completion fish > ~/.config/fish/completions/vnetinspect.fish`,
+		"powershell": `  vnetinspect completion powershell | Out-String | Invoke-Expression`,
+	}
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Example = examples["completion"]
+		for _, sub := range c.Commands() {
+			sub.Example = examples[sub.Name()]
+			sub.RunE = writeCompletion
+		}
+	}
+}
+
+// writeCompletion writes the completion script of the shell its command is
+// named after, with descriptions unless --no-descriptions is given.
+func writeCompletion(cmd *cobra.Command, args []string) error {
+	out := cmd.OutOrStdout()
+	noDesc, _ := cmd.Flags().GetBool("no-descriptions")
+	root := cmd.Root()
+	switch cmd.Name() {
+	case "bash":
+		return root.GenBashCompletionV2(out, !noDesc)
+	case "zsh":
+		if noDesc {
+			return root.GenZshCompletionNoDesc(out)
+		}
+		return root.GenZshCompletion(out)
+	case "fish":
+		return root.GenFishCompletion(out, !noDesc)
+	case "powershell":
+		if noDesc {
+			return root.GenPowerShellCompletion(out)
+		}
+		return root.GenPowerShellCompletionWithDesc(out)
+	}
+	return fmt.Errorf("no completion script for shell %q", cmd.Name())
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
 // TestRootPlainWhenNotTerminal checks that vnetinspect without a command
@@ -165,4 +167,43 @@ func oracleVar(t *testing.T, vnet map[string]any, name string) map[string]any {
 	}
 	t.Fatalf("the oracle vnet has no variable %s", name)
 	return nil
+}
+
+// TestCompletionScripts checks that cobra's completion command writes
+// scripts for bash and zsh that name vnetinspect's commands' function.
+func TestCompletionScripts(t *testing.T) {
+	for shell, marker := range map[string]string{"bash": "__start_vnetinspect", "zsh": "#compdef vnetinspect"} {
+		out, _, err := runCLI(t, "completion", shell)
+		if err != nil {
+			t.Fatalf("completion %s: %v", shell, err)
+		}
+		if !strings.Contains(out, marker) {
+			t.Errorf("completion %s output lacks %q", shell, marker)
+		}
+	}
+	// The shell scripts call the hidden __complete command for candidates.
+	out, _, err := runCLI(t, "__complete", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"tui", "vnets", "print"} {
+		if !strings.Contains(out, "\n"+name+"\t") && !strings.HasPrefix(out, name+"\t") {
+			t.Errorf("__complete does not offer %s:\n%s", name, out)
+		}
+	}
+}
+
+// TestEveryCommandHasExamples checks that --help of every command shows
+// examples.
+func TestEveryCommandHasExamples(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Name() != "help" && !c.Hidden && c.Example == "" {
+			t.Errorf("command %q has no examples", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd())
 }

@@ -368,9 +368,9 @@ func (m Model) openNode() (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	if nd.v.Kind == value.Pointer {
-		title := m.value.top().Title + nd.path
-		if nd.path == "" || strings.HasPrefix(nd.path, "#") {
-			title = nd.label
+		title := nd.expr
+		if title == "" {
+			title = m.value.top().Title + nd.path
 		}
 		return m, m.src.followCmd(m.value.vnet, title, nd.v)
 	}

@@ -208,6 +208,62 @@ func screenLine(screen string, parts ...string) (string, bool) {
 	return "", false
 }
 
+// oracleList returns gdb's element addresses of the list at path in the
+// vnet owned by jail.
+func oracleList(t *testing.T, o map[string]any, jail, path string) []string {
+	t.Helper()
+	var vnet any
+	for _, v := range o["vnets"].([]any) {
+		for _, j := range v.(map[string]any)["jails"].([]any) {
+			if j.(map[string]any)["name"] == jail {
+				vnet = v.(map[string]any)["address"]
+			}
+		}
+	}
+	for _, l := range o["lists"].([]any) {
+		lm := l.(map[string]any)
+		if lm["vnet"] == vnet && lm["path"] == path {
+			var out []string
+			for _, e := range lm["elements"].([]any) {
+				out = append(out, e.(string))
+			}
+			return out
+		}
+	}
+	t.Fatalf("the oracle has no list %s in the vnet of jail %s", path, jail)
+	return nil
+}
+
+// TestListWalkAndFollow walks V_tcbinfo.ipi_listhead of jail mail from the
+// value pane and follows its first pointer, checking the elements against
+// gdb's walk of the same list.
+func TestListWalkAndFollow(t *testing.T) {
+	o := oracle(t)
+	d := newDriver(t, 160, 48)
+	// Jail mail is the sixth line: prison0, web, web.php, web.static, db, mail.
+	d.keys("down", "down", "down", "down", "down", "enter", "/", "tcbinfo", "enter", "enter", "down", "w")
+	screen := d.screen()
+	want := oracleList(t, o, "mail", "tcbinfo.ipi_listhead")
+	if _, ok := screenLine(screen, fmt.Sprintf("LIST V_tcbinfo.ipi_listhead: %d × struct inpcb", len(want))); !ok {
+		t.Errorf("list title does not count gdb's %d elements:\n%s", len(want), screen)
+	}
+	for i, addr := range want {
+		if _, ok := screenLine(screen, fmt.Sprintf("[%d] %s", i, addr)); !ok {
+			t.Errorf("element %d at %s missing:\n%s", i, addr, screen)
+		}
+	}
+
+	// Back to the variable, then follow ipi_listhead.lh_first.
+	d.keys("esc", "right", "down", "enter")
+	screen = d.screen()
+	if _, ok := screenLine(screen, "*V_tcbinfo.ipi_listhead.lh_first", "struct inpcb"); !ok {
+		t.Errorf("following lh_first did not open its struct inpcb:\n%s", screen)
+	}
+	if _, ok := screenLine(screen, "at "+want[0]); !ok {
+		t.Errorf("followed object is not at gdb's first element %s:\n%s", want[0], screen)
+	}
+}
+
 func TestGoldenScreens(t *testing.T) {
 	o := oracle(t)
 	for _, size := range []struct{ w, h int }{{80, 24}, {160, 48}} {

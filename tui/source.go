@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
@@ -187,6 +188,11 @@ func (s *Source) followCmd(v *vnetwalk.Vnet, title string, p *value.Value) tea.C
 			return FollowMsg{Err: fmt.Errorf("%s: %w", title, t.Err)}
 		}
 		f := Frame{Title: "*" + title, Addr: t.Addr, Value: t.Value}
+		if strings.HasSuffix(p.TypeName, "*") {
+			// A cast of the address reads the target again, so that lists
+			// can be walked from its members.
+			f.Expr = fmt.Sprintf("(*(%s)%#x)", p.TypeName, t.Addr)
+		}
 		f.Bytes = s.readBytes(t.Addr, t.Value.Size)
 		return FollowMsg{Frame: f}
 	}

@@ -52,7 +52,18 @@ func (n node) expandable() bool {
 }
 
 func listFrame(expr string, l *eval.List) Frame {
-	return Frame{Title: fmt.Sprintf("%s list %s (%d elements)", l.Kind, expr, len(l.Elements)), List: l}
+	elem := "elements"
+	if l.ElementType != nil {
+		elem = l.ElementType.String()
+	}
+	title := fmt.Sprintf("%s %s: %d × %s", l.Kind, expr, len(l.Elements), elem)
+	if l.Truncated {
+		title += " (cut at the list limit)"
+	}
+	if l.Err != nil {
+		title += " (stopped: " + l.Err.Error() + ")"
+	}
+	return Frame{Title: title, List: l}
 }
 
 // nodes lists the visible lines of the frame's tree.

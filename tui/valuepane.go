@@ -87,7 +87,7 @@ func (p *valuePane) view(st Styles, focused bool, w, h int) []string {
 	}
 	lines := []string{
 		title.Render(strings.Join(crumbs, " › ")),
-		st.Dim.Render(fmt.Sprintf("in %s at %#x", vnetLabel(p.vnet), f.Addr)),
+		st.Dim.Render(p.location(f)),
 	}
 	body := h - len(lines)
 	if f.raw {
@@ -149,4 +149,16 @@ func (p *valuePane) nodeText(st Styles, n node, cur, focused bool, w int) string
 		return st.Error.Render(text)
 	}
 	return text
+}
+
+// location names the vnet and address the frame was read from.
+func (p *valuePane) location(f *Frame) string {
+	where := "in " + vnetLabel(p.vnet)
+	if f.List == nil {
+		where += fmt.Sprintf(" at %#x", f.Addr)
+	}
+	if f.raw {
+		where += fmt.Sprintf(", %d bytes", len(f.Bytes))
+	}
+	return where
 }

@@ -7,7 +7,7 @@ BIN := bin/vnetinspect
 DEMO_DIR := testdata/cores/clang-dwarf5
 WORK := testdata/work
 
-.PHONY: all deps build test demo fixtures bench lint clean
+.PHONY: all deps build test demo fixtures bench lint clean install
 
 all: build
 
@@ -16,6 +16,17 @@ deps:
 
 build: deps
 	$(GO) build -o $(BIN) ./cmd/vnetinspect
+
+# Installs the binary, the man page and the bash and zsh completions under
+# $(DESTDIR)$(PREFIX).
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vnetinspect
+	install -m 644 vnetinspect.1 $(DESTDIR)$(PREFIX)/share/man/man1/vnetinspect.1
+	$(BIN) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/vnetinspect
+	$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_vnetinspect
 
 # The test command of the README and of CI.
 test: deps

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -206,4 +207,22 @@ func TestEveryCommandHasExamples(t *testing.T) {
 		}
 	}
 	walk(newRootCmd())
+}
+
+// TestManPageListsEveryCommand checks that vnetinspect.1 describes every
+// command of the binary.
+func TestManPageListsEveryCommand(t *testing.T) {
+	b, err := os.ReadFile("../../vnetinspect.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	for _, c := range newRootCmd().Commands() {
+		if c.Hidden || c.Name() == "help" {
+			continue
+		}
+		if !strings.Contains(page, ".It Cm "+c.Name()) {
+			t.Errorf("vnetinspect.1 has no entry .It Cm %s", c.Name())
+		}
+	}
 }

@@ -37,6 +37,9 @@ func (b *rangeBuilder) add(va, size uint64) {
 // physical memory it walks the kernel half of the kernel's 4-level page
 // tables and skips a recursive self-mapping.
 func KernelRanges(c Core) ([]Range, error) {
+	if d, ok := c.(*deviceCore); ok {
+		c = d.core
+	}
 	cc, ok := c.(*core)
 	if !ok {
 		return nil, fmt.Errorf("%s: listing the mapped addresses of a %s source is not supported: convert a dump file instead", c.Path(), c.Format())

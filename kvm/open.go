@@ -24,6 +24,10 @@ const supportedFormats = "amd64 and arm64 minidumps (versions 1 to 3), FreeBSD f
 // A gdb://HOST:PORT or gdb+unix:///PATH source is a running guest's
 // gdbstub (format "gdb-remote"); only loopback hosts are accepted.
 //
+// A dump device, or an image of one, whose last sector holds a kernel dump
+// header is read in place, as savecore(8) would find the dump; Format then
+// adds "(dump device)".
+//
 // A gzip, zstd or bzip2 file is decompressed once into opts.CacheDir and
 // the result opened; Format then adds the compression, as in
 // "minidump-amd64-v3 (zstd)".
@@ -39,6 +43,9 @@ func Open(path string, opts Options) (Core, error) {
 			return nil, err
 		}
 		return g, nil
+	}
+	if dev, ok, err := openIfDumpDevice(path, opts); ok {
+		return dev, err
 	}
 	c, err := openPath(path, opts, true)
 	if err != nil {

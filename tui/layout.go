@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -72,4 +74,21 @@ func moveCursor(k KeyMap, msg tea.KeyPressMsg, cursor, n, h int) (int, bool) {
 		return cursor, false
 	}
 	return max(0, min(cursor, n-1)), true
+}
+
+// printable escapes the control characters of a string read from the dump
+// (a jail name, the panic string), so that it cannot drive the terminal.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			b.WriteString(`\ufffd`)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

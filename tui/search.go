@@ -72,7 +72,7 @@ func panicLines(st Styles, pc *vnetwalk.PanicContext) []string {
 	case !pc.HasPanicstr:
 		lines = append(lines, "panic string: none (panicstr is NULL: the dump was taken without a panic)")
 	default:
-		lines = append(lines, st.Panic.Render("panic: "+pc.Panicstr))
+		lines = append(lines, st.Panic.Render("panic: "+printable(pc.Panicstr)))
 	}
 	if pc.TIDErr != nil {
 		lines = append(lines, st.Error.Render("dumptid: "+pc.TIDErr.Error()))

@@ -338,3 +338,18 @@ func TestQuitKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintableEscapesControls(t *testing.T) {
+	cases := map[string]string{
+		"web.php":         "web.php",
+		"evil\x1b[2Jjail": `evil\x1b[2Jjail`,
+		"tab\there":       `tab\x09here`,
+		"bad\xffbyte":     `bad\ufffdbyte`,
+		"naïve":           "naïve",
+	}
+	for in, want := range cases {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

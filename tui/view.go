@@ -22,7 +22,7 @@ func (m Model) Render() string {
 	lines := m.header(w)
 	body := m.bodyHeight()
 	lines = append(lines, block(m.body(w, body), w, body)...)
-	lines = append(lines, fit(m.styles.Status.Render(m.statusLine()), w))
+	lines = append(lines, fit(m.styles.Status.Render(printable(m.statusLine())), w))
 	m.help.SetWidth(w)
 	lines = append(lines, fit(m.help.ShortHelpView(m.keys.ShortHelp()), w))
 	return strings.Join(block(lines, w, h), "\n")
@@ -45,13 +45,13 @@ func (m Model) header(w int) []string {
 		return []string{fit(st.Header.Render("vnetinspect"), w), ""}
 	}
 	version, _, _ := strings.Cut(m.src.Version, "\n")
-	first := st.Header.Render("vnetinspect ") + version
+	first := st.Header.Render("vnetinspect ") + printable(version)
 	second := st.HeaderDim.Render(m.src.Format + "  ")
 	switch {
 	case m.panicCx == nil:
 		second += st.HeaderDim.Render("panic: reading...")
 	case m.panicCx.HasPanicstr:
-		second += st.Panic.Render("panic: " + m.panicCx.Panicstr)
+		second += st.Panic.Render("panic: " + printable(m.panicCx.Panicstr))
 	default:
 		second += st.HeaderDim.Render("no panic string")
 	}
@@ -62,7 +62,7 @@ func (m Model) body(w, h int) []string {
 	st := m.styles
 	switch {
 	case m.loadErr != nil:
-		return []string{st.Error.Render("error: " + m.loadErr.Error()), "", "q quits."}
+		return []string{st.Error.Render("error: " + printable(m.loadErr.Error())), "", "q quits."}
 	case m.walk == nil:
 		return m.progressLines(w)
 	case m.showHelp:

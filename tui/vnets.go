@@ -89,7 +89,7 @@ func jailName(j *vnetwalk.Jail) string {
 	if j.JID == 0 && j.Parent == nil {
 		return "prison0"
 	}
-	return j.Name
+	return printable(j.Name)
 }
 
 // vnetLabel names a vnet by its owning jails, for titles.

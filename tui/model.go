@@ -166,7 +166,8 @@ func (m Model) onWheel(msg tea.MouseWheelMsg) (tea.Model, tea.Cmd) {
 		k = tea.KeyPressMsg{Code: tea.KeyUp}
 	}
 	// The wheel scrolls the pane under the pointer.
-	m.focusRight = msg.X >= m.leftWidth() || m.right == viewCompare || m.right == viewSearch
+	m.focusRight = msg.X >= m.leftWidth() || m.right == viewCompare || m.right == viewSearch ||
+		m.right == viewValue && m.value.top().raw
 	return m.onKey(k)
 }
 
@@ -325,7 +326,8 @@ func (m Model) onValueKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	f := m.value.top()
 	n := len(f.nodes())
 	if f.raw {
-		n = (len(f.Bytes) + 15) / 16
+		per := hexLineBytes(m.width)
+		n = (len(f.Bytes) + per - 1) / per
 	}
 	if c, ok := moveCursor(m.keys, msg, f.cursor, n, m.bodyHeight()-2); ok {
 		f.cursor = c

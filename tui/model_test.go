@@ -208,6 +208,41 @@ func screenLine(screen string, parts ...string) (string, bool) {
 	return "", false
 }
 
+// oracleBytes returns gdb's bytes of a variable in the vnet owned by jail,
+// as lowercase hex.
+func oracleBytes(t *testing.T, o map[string]any, jail, name string) string {
+	t.Helper()
+	for _, v := range o["vnets"].([]any) {
+		vm := v.(map[string]any)
+		for _, j := range vm["jails"].([]any) {
+			if j.(map[string]any)["name"] != jail {
+				continue
+			}
+			for _, x := range vm["variables"].([]any) {
+				if x.(map[string]any)["name"] == name {
+					return x.(map[string]any)["bytes"].(string)
+				}
+			}
+		}
+	}
+	t.Fatalf("the oracle has no %s in the vnet of jail %s", name, jail)
+	return ""
+}
+
+// rawHex joins the hex columns of the hex dump lines on a screen.
+func rawHex(screen string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(screen, "\n") {
+		addr, rest, ok := strings.Cut(l, "  ")
+		if !ok || len(addr) != 16 || !strings.Contains(rest, "|") {
+			continue
+		}
+		hex, _, _ := strings.Cut(rest, "|")
+		b.WriteString(strings.Join(strings.Fields(hex), ""))
+	}
+	return b.String()
+}
+
 // oracleList returns gdb's element addresses of the list at path in the
 // vnet owned by jail.
 func oracleList(t *testing.T, o map[string]any, jail, path string) []string {
@@ -293,7 +328,12 @@ func TestGoldenScreens(t *testing.T) {
 				}
 			}
 
-			d.keys("c")
+			d.keys("x")
+			raw := d.golden("raw" + suffix)
+			if got, want := rawHex(raw), oracleBytes(t, o, "db", "tcp_cfg"); got != want {
+				t.Errorf("raw view bytes %s, gdb read %s", got, want)
+			}
+			d.keys("x", "c")
 			cmp := d.golden("compare" + suffix)
 			checkCompareRow(t, cmp, o, "tcp_cfg", "drift")
 			if size.w >= 160 {

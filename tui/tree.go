@@ -145,19 +145,20 @@ func oneLine(e VarEntry) string {
 	return oneLineValue(e.Value)
 }
 
-// hexDump writes b as lines of 16 bytes with the address of the first.
-func hexDump(addr uint64, b []byte) []string {
+// hexDump writes b as lines of perLine bytes, each with the address of its
+// first byte and the bytes as ASCII.
+func hexDump(addr uint64, b []byte, perLine int) []string {
 	var lines []string
-	for off := 0; off < len(b); off += 16 {
-		end := min(off+16, len(b))
+	for off := 0; off < len(b); off += perLine {
+		end := min(off+perLine, len(b))
 		var hex, text strings.Builder
-		for i := off; i < off+16; i++ {
+		for i := off; i < off+perLine; i++ {
 			if i < end {
 				fmt.Fprintf(&hex, "%02x ", b[i])
 			} else {
 				hex.WriteString("   ")
 			}
-			if i == off+7 {
+			if i == off+7 && perLine > 8 {
 				hex.WriteByte(' ')
 			}
 		}
@@ -171,4 +172,13 @@ func hexDump(addr uint64, b []byte) []string {
 		lines = append(lines, fmt.Sprintf("%016x  %s |%s|", addr+uint64(off), hex.String(), text.String()))
 	}
 	return lines
+}
+
+// hexLineBytes returns the bytes per hex dump line that fit in w columns:
+// 16 take 84 columns, 8 take 51.
+func hexLineBytes(w int) int {
+	if w >= 84 {
+		return 16
+	}
+	return 8
 }

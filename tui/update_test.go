@@ -177,13 +177,21 @@ func TestValueTreeExpand(t *testing.T) {
 }
 
 func TestHexDump(t *testing.T) {
-	got := hexDump(0x1000, []byte("ABCDEFGHIJKLMNOPQ"))
+	got := hexDump(0x1000, []byte("ABCDEFGHIJKLMNOPQ"), 16)
 	want := []string{
 		"0000000000001000  41 42 43 44 45 46 47 48  49 4a 4b 4c 4d 4e 4f 50  |ABCDEFGHIJKLMNOP|",
 		"0000000000001010  51                                                |Q|",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("hexDump =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	got = hexDump(0x1000, []byte("ABCDEFGHI"), 8)
+	want = []string{
+		"0000000000001000  41 42 43 44 45 46 47 48  |ABCDEFGH|",
+		"0000000000001008  49                       |I|",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("hexDump by 8 =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -91,7 +91,7 @@ func (p *valuePane) view(st Styles, focused bool, w, h int) []string {
 	}
 	body := h - len(lines)
 	if f.raw {
-		return append(lines, p.rawLines(st, f, body)...)
+		return append(lines, p.rawLines(st, f, body, hexLineBytes(w))...)
 	}
 	ns := f.nodes()
 	f.offset = scroll(f.cursor, f.offset, len(ns), body)
@@ -101,11 +101,11 @@ func (p *valuePane) view(st Styles, focused bool, w, h int) []string {
 	return lines
 }
 
-func (p *valuePane) rawLines(st Styles, f *Frame, body int) []string {
+func (p *valuePane) rawLines(st Styles, f *Frame, body, perLine int) []string {
 	if len(f.Bytes) == 0 {
 		return []string{st.Dim.Render("no bytes read for this object (x returns to the tree)")}
 	}
-	dump := hexDump(f.Addr, f.Bytes)
+	dump := hexDump(f.Addr, f.Bytes, perLine)
 	f.offset = scroll(f.cursor, f.offset, len(dump), body)
 	f.cursor = min(f.cursor, len(dump)-1)
 	return dump[f.offset:min(len(dump), f.offset+body)]
@@ -127,8 +127,8 @@ func (p *valuePane) nodeText(st Styles, n node, cur, focused bool, w int) string
 	switch {
 	case n.v == nil:
 		text += " = <not read>"
-	case n.v.Kind == value.Pointer:
-		text += " = " + oneLineValue(n.v) + " (enter follows)"
+	case n.v.Kind == value.Pointer && n.v.Ptr != 0 && !strings.HasPrefix(n.v.TypeName, "void *"):
+		text += " = " + oneLineValue(n.v) + st.Dim.Render(" (enter follows)")
 	case n.expandable() && n.path != "" && !p.top().expanded[n.path]:
 		text += " = " + oneLineValue(n.v)
 	case !n.expandable():

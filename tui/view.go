@@ -71,6 +71,9 @@ func (m Model) body(w, h int) []string {
 		return m.cmp.view(st, w, h)
 	case m.right == viewSearch:
 		return m.search.view(st, w, h)
+	case m.right == viewValue && m.value.top().raw:
+		// A hex dump line is 84 columns wide, so it takes the whole width.
+		return m.value.view(st, true, w, h)
 	}
 	lw := m.leftWidth()
 	rw := w - lw - 1

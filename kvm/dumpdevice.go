@@ -62,7 +62,7 @@ type DumpHeader struct {
 	Hostname            string
 	VersionString       string // the kernel's version string
 	PanicString         string
-	Compression         uint8 // 0 none, 1 gzip, 2 zstd
+	Compression         uint8  // 0 none, 1 gzip, 2 zstd
 	DumpExtent          uint64 // bytes the data occupies on the device
 }
 

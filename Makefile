@@ -7,7 +7,7 @@ BIN := bin/vnetinspect
 DEMO_DIR := testdata/cores/clang-dwarf5
 WORK := testdata/work
 
-.PHONY: all deps build test demo fixtures bench lint clean install
+.PHONY: all deps build test demo fixtures bench fuzz-short lint clean install
 
 all: build
 
@@ -47,6 +47,19 @@ fixtures: deps
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Runs every fuzz target for FUZZTIME each (go test allows one target per
+# run). New failures are saved under PACKAGE/testdata/fuzz as regression seeds.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := kvm:FuzzOpen kvm:FuzzPageTable4 kvm:FuzzDumpAvail kvm:FuzzBitmapRank \
+	symbols:FuzzOpen value:FuzzDecode eval:FuzzParse eval:FuzzEval vnetwalk:FuzzWalk
+
+fuzz-short: deps
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t#*:}; \
+		echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
+		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME); \
+	done
 
 lint: deps
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

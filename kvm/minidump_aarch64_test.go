@@ -2,8 +2,10 @@ package kvm
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -509,4 +511,47 @@ func TestARM64MinidumpV1IgnoresFlags(t *testing.T) {
 	if want := patternWord(0x40002010); got != want {
 		t.Errorf("word = %#x, want %#x", got, want)
 	}
+}
+
+// arm64TestKernelDir holds the arm64 test kernel (testdata/kernel-arm64),
+// its minidump and the oracle.json that gdb-multiarch wrote while QEMU had
+// the machine stopped just before the dump.
+var arm64TestKernelDir = filepath.Join(coresDir, "arm64-clang-dwarf5")
+
+// The kernel's image is mapped with an L2 block (synthetic L3 entries in the
+// dump), the vnet data areas with L3 tables and the structs vnet and prison
+// through the direct map, so every translation path is read here.
+func TestARM64TestKernelOracle(t *testing.T) {
+	oraclePath := findFixture(arm64TestKernelDir, "oracle.json")
+	kernelPath := findFixture(arm64TestKernelDir, "kernel")
+	dumpPath := findFixture(arm64TestKernelDir, "minidump-arm64")
+	if oraclePath == "" || kernelPath == "" || dumpPath == "" {
+		t.Fatalf("%s lacks oracle.json, kernel or minidump-arm64; make -C testdata/kernel-arm64 fixtures writes them", arm64TestKernelDir)
+	}
+	var oracle oracleFile
+	if err := json.Unmarshal(readMaybeZstd(t, oraclePath), &oracle); err != nil {
+		t.Fatalf("%s: %v", oraclePath, err)
+	}
+	kernel := filepath.Join(t.TempDir(), "kernel")
+	if err := os.WriteFile(kernel, readMaybeZstd(t, kernelPath), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	syms := kernelSymbols(t, kernel, "hz", "dumptid")
+
+	c, err := Open(dumpPath, Options{Kernel: KernelInfo{Arch: "arm64"}, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer c.Close()
+	if got := c.Format(); got != "minidump-arm64-v3 (zstd)" {
+		t.Errorf("Format() = %q, want minidump-arm64-v3 (zstd)", got)
+	}
+	if w := c.Warnings(); len(w) != 0 {
+		t.Errorf("Warnings() = %q, want none", w)
+	}
+	if len(oracle.Vnets) < 5 {
+		t.Errorf("the oracle lists %d vnets, want at least 5", len(oracle.Vnets))
+	}
+	checkOracle(t, c, &oracle, syms)
+	readVnetAreas(t, c, &oracle)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -81,6 +82,70 @@ func TestInfoARM64RealDump(t *testing.T) {
 	for _, want := range []string{"minidump-arm64-v2, arm64", "dumptid:    100137"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("info output lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// arm64Fixture returns the arm64 test kernel, its minidump and the oracle
+// that gdb-multiarch wrote from the stopped machine (testdata/kernel-arm64).
+func arm64Fixture(t *testing.T) (kernel, core string, oracle map[string]any) {
+	t.Helper()
+	dir := filepath.Join(coresDir, "arm64-clang-dwarf5")
+	kernelFile, coreFile, oracleFile := findFile(dir, "kernel"), findFile(dir, "minidump-arm64"), findFile(dir, "oracle.json")
+	if kernelFile == "" || coreFile == "" || oracleFile == "" {
+		t.Fatalf("%s lacks kernel, minidump-arm64 or oracle.json; make -C testdata/kernel-arm64 fixtures writes them", dir)
+	}
+	tmp := t.TempDir()
+	return unzstd(t, kernelFile, tmp), coreFile, decodeJSON(t, readAll(t, unzstd(t, oracleFile, tmp)))
+}
+
+// TestDumpARM64MatchesOracle compares dump's vnets, jails and variables
+// with gdb's, as TestDumpMatchesOracle does for the amd64 kernels.
+func TestDumpARM64MatchesOracle(t *testing.T) {
+	kernel, core, oracle := arm64Fixture(t)
+	out, _, err := runCLI(t, "-N", kernel, "-M", core, "--cache-dir", t.TempDir(), "dump", "--format", "json")
+	if err != nil {
+		t.Fatalf("dump: %v", err)
+	}
+	compareWithOracle(t, decodeJSON(t, []byte(out)), oracle)
+}
+
+// TestCountersARM64MatchOracle checks counter sums, which on arm64 add
+// slots at the counter's own address plus PAGE_SIZE per CPU, against the
+// sums of the slots that gdb read.
+func TestCountersARM64MatchOracle(t *testing.T) {
+	kernel, core, oracle := arm64Fixture(t)
+	out, _, err := runCLI(t, "-N", kernel, "-M", core, "--cache-dir", t.TempDir(), "dump")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sums := map[string][]any{} // "vnet name" -> sums
+	for _, v := range list(decodeJSON(t, []byte(out)), "vnets") {
+		for _, x := range list(obj(v), "variables") {
+			if c := obj(obj(x)["counters"]); c != nil {
+				sums[fmt.Sprint(obj(v)["address"], " ", obj(x)["name"])] = list(c, "sums")
+			}
+		}
+	}
+	want := list(oracle, "counters")
+	if len(want) == 0 {
+		t.Fatal("oracle.json has no counters")
+	}
+	for _, x := range want {
+		o := obj(x)
+		key := fmt.Sprint(o["vnet"], " ", o["name"])
+		index := 0
+		if n, ok := o["index"].(json.Number); ok {
+			i, _ := n.Int64()
+			index = int(i)
+		}
+		s := sums[key]
+		if index >= len(s) {
+			t.Errorf("%s[%d]: dump has %d sums", key, index, len(s))
+			continue
+		}
+		if s[index] != o["sum"] {
+			t.Errorf("%s[%d]: sum %v, gdb's slots sum to %v", key, index, s[index], o["sum"])
 		}
 	}
 }

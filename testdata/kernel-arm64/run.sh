@@ -1,0 +1,58 @@
+#!/bin/sh
+# Boot the arm64 test kernel under QEMU, stop it at minidumpsys through the
+# gdb stub, write gdb's view of every vnet, jail and V_ variable with
+# ../oracle/oracle.py, then let it write its minidump.
+#
+# Usage: testdata/kernel-arm64/run.sh OUTDIR
+#
+# OUTDIR receives kernel, minidump, oracle.json and console.log. The gdb
+# stub listens on a unix socket in a temporary directory; the kernel writes
+# its files through Arm semihosting into QEMU's working directory, OUTDIR.
+set -eu
+
+out=${1:?usage: run.sh OUTDIR}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+work=$(mktemp -d)
+qemu_pid=
+cleanup() {
+	if [ -n "$qemu_pid" ]; then
+		kill "$qemu_pid" 2>/dev/null || true
+		wait "$qemu_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+cp "$here/build/kernel" "$out/kernel"
+rm -f "$out/minidump" "$out/oracle.json"
+(cd "$out" && exec qemu-system-aarch64 -M virt -cpu cortex-a57 -m 128 \
+    -display none -monitor none -serial none -no-reboot \
+    -semihosting-config enable=on,target=native \
+    -kernel "$out/kernel" -gdb "unix:$work/gdb.sock,server=on,wait=off" -S \
+    >"$out/console.log" 2>&1) &
+qemu_pid=$!
+
+tries=0
+until [ -S "$work/gdb.sock" ]; do
+	tries=$((tries + 1))
+	if [ "$tries" -gt 100 ]; then
+		echo "run.sh: QEMU did not open its gdb socket" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+
+# 'set osabi none' must come before the kernel file loads (see
+# ../oracle/README.md); gdb-multiarch also needs the architecture.
+gdb-multiarch -nx -batch -iex 'set osabi none' -iex 'set architecture aarch64' \
+    -ex 'set pagination off' -ex "target remote $work/gdb.sock" \
+    -ex 'break minidumpsys' -ex 'continue' \
+    -ex "source $here/../oracle/oracle.py" -ex "source $here/oracle_arm64.py" \
+    -ex "vnet-oracle $out/oracle.json" \
+    -ex 'delete' -ex 'continue' "$out/kernel"
+wait "$qemu_pid"
+qemu_pid=
+grep -q "Dump complete" "$out/console.log"
+echo "run.sh: wrote $out/minidump and $out/oracle.json"

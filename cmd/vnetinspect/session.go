@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"golang.org/x/term"
@@ -41,11 +42,19 @@ func (s *session) Close() {
 
 // openSession opens the kernel and the core named by the global options.
 func openSession(g *globalOptions, stderr io.Writer) (*session, error) {
+	// Without -M on FreeBSD, the running kernel is read through /dev/kmem,
+	// and -N defaults to the kernel it booted from.
+	live := g.core == "" && runtime.GOOS == "freebsd"
+	if live && g.kernel == "" {
+		if k, err := kvm.LiveKernelFile(); err == nil {
+			g.kernel = k
+		}
+	}
 	if g.kernel == "" {
 		return nil, usageError{fmt.Errorf("no kernel given: name it with -N, e.g. -N /boot/kernel/kernel")}
 	}
-	if g.core == "" {
-		return nil, usageError{fmt.Errorf("no core given: name one with -M, e.g. -M /var/crash/vmcore.0 (live memory is not supported yet)")}
+	if g.core == "" && !live {
+		return nil, usageError{fmt.Errorf("no core given: name one with -M, e.g. -M /var/crash/vmcore.0 (live memory is read only on FreeBSD)")}
 	}
 	syms, err := symbols.Open(g.kernel, g.debugFile)
 	if err != nil {
@@ -56,7 +65,12 @@ func openSession(g *globalOptions, stderr io.Writer) (*session, error) {
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opts.Progress = progressPrinter(stderr)
 	}
-	core, err := kvm.Open(g.core, opts)
+	var core kvm.Core
+	if live {
+		core, err = kvm.OpenLive()
+	} else {
+		core, err = kvm.Open(g.core, opts)
+	}
 	if err != nil {
 		s.Close()
 		return nil, err

@@ -26,7 +26,17 @@ type Source struct {
 
 	// mu serializes the dump reads of concurrent commands, because
 	// vnetwalk.Kernel caches state without locks of its own.
-	mu sync.Mutex
+	mu     sync.Mutex
+	closed bool
+}
+
+// Close runs closeFn, which closes the kernel and the core, once no command
+// is reading them. Commands that run afterwards read nothing and return nil.
+func (s *Source) Close(closeFn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	closeFn()
 }
 
 // A Loader opens the kernel and the core. It calls progress during long
@@ -127,6 +137,9 @@ func (s *Source) walkCmd() tea.Cmd {
 	return func() tea.Msg {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.closed {
+			return nil
+		}
 		w, err := s.Kernel.Walk()
 		return WalkMsg{Walk: w, Err: err}
 	}
@@ -137,6 +150,9 @@ func (s *Source) panicCmd(w *vnetwalk.Walk) tea.Cmd {
 	return func() tea.Msg {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.closed {
+			return nil
+		}
 		return PanicMsg{Panic: s.Kernel.PanicContext(w)}
 	}
 }
@@ -146,6 +162,9 @@ func (s *Source) varsCmd(v *vnetwalk.Vnet) tea.Cmd {
 	return func() tea.Msg {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.closed {
+			return nil
+		}
 		vars, err := s.readVars(v)
 		return VarsMsg{Vnet: v, Vars: vars, Err: err}
 	}
@@ -178,6 +197,9 @@ func (s *Source) followCmd(v *vnetwalk.Vnet, title string, p *value.Value) tea.C
 	return func() tea.Msg {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.closed {
+			return nil
+		}
 		ev := &eval.Evaluator{Kernel: s.Kernel, Vnet: v, Limits: s.Limits}
 		targets, _ := ev.FollowPointers(p, 1)
 		if len(targets) == 0 {
@@ -213,6 +235,9 @@ func (s *Source) listCmd(v *vnetwalk.Vnet, expr string) tea.Cmd {
 	return func() tea.Msg {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.closed {
+			return nil
+		}
 		ev := &eval.Evaluator{Kernel: s.Kernel, Vnet: v, Limits: s.Limits}
 		o, err := ev.EvalString(expr)
 		if err != nil {
@@ -231,6 +256,9 @@ func (s *Source) compareCmd(sym symbols.Symbol, w *vnetwalk.Walk) tea.Cmd {
 	return func() tea.Msg {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.closed {
+			return nil
+		}
 		return CompareMsg{Comparison: s.Kernel.CompareVar(sym, w.Vnets, s.Limits)}
 	}
 }
@@ -241,6 +269,9 @@ func (s *Source) searchCmd(query string, w *vnetwalk.Walk) tea.Cmd {
 	return func() tea.Msg {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.closed {
+			return nil
+		}
 		msg := SearchMsg{Query: query}
 		for _, v := range w.Vnets {
 			vars, err := s.readVars(v)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
@@ -79,28 +80,41 @@ func runTUI(g *globalOptions, cmd *cobra.Command) error {
 	if g.core == "" {
 		return usageError{fmt.Errorf("no core given: name one with -M, e.g. -M /var/crash/vmcore.0")}
 	}
-	var s *session
+	// The loader runs in the interface's goroutine. Once the interface has
+	// quit, the source is closed after any command still reading it.
+	var (
+		mu  sync.Mutex
+		src *tui.Source
+		s   *session
+	)
 	load := func(progress func(stage string, done, total int64)) (*tui.Source, error) {
-		var err error
-		s, err = openSessionProgress(g, progress)
+		opened, err := openSessionProgress(g, progress)
 		if err != nil {
 			return nil, err
 		}
-		kf, c := s.header(g)
-		return &tui.Source{
-			Kernel:   s.k,
+		kf, c := opened.header(g)
+		mu.Lock()
+		defer mu.Unlock()
+		s = opened
+		src = &tui.Source{
+			Kernel:   opened.k,
 			Version:  kf.Version,
 			Format:   c.Format,
 			Path:     c.Path,
-			Warnings: s.k.Warnings,
+			Warnings: opened.k.Warnings,
 			Limits:   value.DefaultLimits(),
-		}, nil
+		}
+		return src, nil
 	}
 	p := tea.NewProgram(tui.New(load), tea.WithOutput(cmd.OutOrStdout()))
 	final, err := p.Run()
-	if s != nil {
-		defer s.Close()
+	mu.Lock()
+	if src != nil {
+		src.Close(s.Close)
 	}
+	// NOTE: a quit while the core still opens leaves that session to the
+	// process exit, because the loader cannot be cancelled.
+	mu.Unlock()
 	if err != nil {
 		return err
 	}

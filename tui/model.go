@@ -248,7 +248,7 @@ func (m Model) onVnetKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) onVarKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	if c, ok := moveCursor(m.keys, msg, m.vars.cursor, len(m.vars.shown), m.bodyHeight()-2); ok {
+	if c, ok := moveCursor(m.keys, msg, m.vars.cursor, len(m.vars.matching), m.bodyHeight()-2); ok {
 		m.vars.cursor = c
 		return m, nil
 	}
@@ -287,7 +287,7 @@ func (m Model) onFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.vars.refilter()
 		}
 	case "up", "down":
-		m.vars.cursor, _ = moveCursor(m.keys, msg, m.vars.cursor, len(m.vars.shown), 1)
+		m.vars.cursor, _ = moveCursor(m.keys, msg, m.vars.cursor, len(m.vars.matching), 1)
 	default:
 		if msg.Text != "" {
 			m.vars.filter += msg.Text

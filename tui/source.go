@@ -114,8 +114,9 @@ func loadCmd(load Loader, ch chan tea.Msg) tea.Cmd {
 	return func() tea.Msg {
 		go func() {
 			src, err := load(func(stage string, done, total int64) {
-				// Progress is dropped when the interface has not yet read
-				// the last report, so that decompression never waits on it.
+				// A report is dropped while the channel still holds an
+				// unread one, so that decompression never waits on the
+				// interface.
 				select {
 				case ch <- ProgressMsg{Stage: stage, Done: done, Total: total}:
 				default:
@@ -191,8 +192,8 @@ func (s *Source) decode(x *vnetwalk.Variable) *value.Value {
 	return value.Decode(x.Type, x.Bytes, syms.ByteOrder(), syms.PtrSize(), s.Limits)
 }
 
-// followCmd reads what the pointer p, found at path in the current frame,
-// points to.
+// followCmd reads the object that pointer p points to, in vnet v. title
+// names p in the frame's title and in errors.
 func (s *Source) followCmd(v *vnetwalk.Vnet, title string, p *value.Value) tea.Cmd {
 	return func() tea.Msg {
 		s.mu.Lock()

@@ -239,8 +239,8 @@ func press(m Model, keys ...string) Model {
 
 func TestFilterTypingAndClearing(t *testing.T) {
 	m := press(loadedModel(80, 24), "tab", "/", "t", "c", "p")
-	if m.vars.filter != "tcp" || len(m.vars.shown) != 1 {
-		t.Fatalf("filter %q shows %d variables, want tcp showing 1", m.vars.filter, len(m.vars.shown))
+	if m.vars.filter != "tcp" || len(m.vars.matching) != 1 {
+		t.Fatalf("filter %q shows %d variables, want tcp showing 1", m.vars.filter, len(m.vars.matching))
 	}
 	// q is typed into the filter, not taken as quit.
 	m = press(m, "backspace", "q")
@@ -248,8 +248,8 @@ func TestFilterTypingAndClearing(t *testing.T) {
 		t.Errorf("filter %q after backspace and q, want tcq", m.vars.filter)
 	}
 	m = press(m, "esc")
-	if m.vars.filtering || m.vars.filter != "" || len(m.vars.shown) != 2 {
-		t.Errorf("esc left filter %q (editing %v, %d shown)", m.vars.filter, m.vars.filtering, len(m.vars.shown))
+	if m.vars.filtering || m.vars.filter != "" || len(m.vars.matching) != 2 {
+		t.Errorf("esc left filter %q (editing %v, %d shown)", m.vars.filter, m.vars.filtering, len(m.vars.matching))
 	}
 }
 

@@ -13,7 +13,7 @@ type varPane struct {
 	err       error
 	filter    string
 	filtering bool  // keys go to the filter
-	shown     []int // indexes into vars that match the filter, best first
+	matching  []int // indexes into vars that match the filter, best first
 	cursor    int
 	offset    int
 }
@@ -26,7 +26,7 @@ func (p *varPane) setVars(v *vnetwalk.Vnet, vars []VarEntry, err error) {
 	p.vnet, p.vars, p.err = v, vars, err
 	p.refilter()
 	// Keep the same variable selected when another vnet is chosen.
-	for i, idx := range p.shown {
+	for i, idx := range p.matching {
 		if vars[idx].Name() == keep {
 			p.cursor = i
 		}
@@ -34,22 +34,22 @@ func (p *varPane) setVars(v *vnetwalk.Vnet, vars []VarEntry, err error) {
 }
 
 func (p *varPane) refilter() {
-	p.shown = filterVars(p.filter, p.vars)
-	p.cursor = max(0, min(p.cursor, len(p.shown)-1))
+	p.matching = filterVars(p.filter, p.vars)
+	p.cursor = max(0, min(p.cursor, len(p.matching)-1))
 }
 
 func (p *varPane) selected() (VarEntry, bool) {
-	if p.cursor < 0 || p.cursor >= len(p.shown) {
+	if p.cursor < 0 || p.cursor >= len(p.matching) {
 		return VarEntry{}, false
 	}
-	return p.vars[p.shown[p.cursor]], true
+	return p.vars[p.matching[p.cursor]], true
 }
 
 // selectName moves the cursor to the variable called name, clearing the
 // filter when it hides it.
 func (p *varPane) selectName(name string) bool {
 	for pass := 0; pass < 2; pass++ {
-		for i, idx := range p.shown {
+		for i, idx := range p.matching {
 			if p.vars[idx].Name() == name {
 				p.cursor = i
 				return true
@@ -71,7 +71,7 @@ func (p *varPane) view(st Styles, focused bool, w, h int) []string {
 	case p.filtering:
 		lines = append(lines, st.Filter.Render("filter: "+p.filter+"█"))
 	case p.filter != "":
-		lines = append(lines, st.Filter.Render(fmt.Sprintf("filter: %s (%d of %d)", p.filter, len(p.shown), len(p.vars))))
+		lines = append(lines, st.Filter.Render(fmt.Sprintf("filter: %s (%d of %d)", p.filter, len(p.matching), len(p.vars))))
 	default:
 		lines = append(lines, st.Dim.Render(fmt.Sprintf("%d variables, / to filter", len(p.vars))))
 	}
@@ -81,12 +81,13 @@ func (p *varPane) view(st Styles, focused bool, w, h int) []string {
 	if p.vars == nil {
 		return append(lines, st.Dim.Render("reading..."))
 	}
+
 	nameW := min(max(w/3, 14), 28)
 	typeW := min(max(w/5, 10), 24)
 	body := h - len(lines)
-	p.offset = scroll(p.cursor, p.offset, len(p.shown), body)
-	for i := p.offset; i < len(p.shown) && i < p.offset+body; i++ {
-		e := p.vars[p.shown[i]]
+	p.offset = scroll(p.cursor, p.offset, len(p.matching), body)
+	for i := p.offset; i < len(p.matching) && i < p.offset+body; i++ {
+		e := p.vars[p.matching[i]]
 		typ := ""
 		if e.Value != nil {
 			typ = e.Value.TypeName
@@ -95,6 +96,7 @@ func (p *varPane) view(st Styles, focused bool, w, h int) []string {
 		if i == p.cursor {
 			marker = "> "
 		}
+
 		val := oneLine(e)
 		text := fmt.Sprintf("%s%s %s %s", marker, fit(e.Name(), nameW), fit(typ, typeW), val)
 		text = fit(text, w)

@@ -75,9 +75,11 @@ func (m Model) body(w, h int) []string {
 		// A hex dump line is 84 columns wide, so it takes the whole width.
 		return m.value.view(st, true, w, h)
 	}
+
 	lw := m.leftWidth()
 	rw := w - lw - 1
 	left := block(m.vnets.view(st, !m.focusRight, lw, h), lw, h)
+
 	var right []string
 	switch m.right {
 	case viewValue:
@@ -88,6 +90,7 @@ func (m Model) body(w, h int) []string {
 		right = m.vars.view(st, m.focusRight, rw, h)
 	}
 	right = block(right, rw, h)
+
 	sep := st.Dim.Render("│")
 	out := make([]string, h)
 	for i := range out {

@@ -39,6 +39,7 @@ func newVnetPane(w *vnetwalk.Walk) vnetPane {
 			children[j.Parent] = append(children[j.Parent], j)
 		}
 	}
+
 	var p vnetPane
 	seen := map[*vnetwalk.Vnet]bool{}
 	var add func(j *vnetwalk.Jail, depth int)

@@ -80,6 +80,7 @@ func runTUI(g *globalOptions, cmd *cobra.Command) error {
 	if g.core == "" {
 		return usageError{fmt.Errorf("no core given: name one with -M, e.g. -M /var/crash/vmcore.0")}
 	}
+
 	// The loader runs in the interface's goroutine. Once the interface has
 	// quit, the source is closed after any command still reading it.
 	var (
@@ -106,6 +107,7 @@ func runTUI(g *globalOptions, cmd *cobra.Command) error {
 		}
 		return src, nil
 	}
+
 	p := tea.NewProgram(tui.New(load), tea.WithOutput(cmd.OutOrStdout()))
 	final, err := p.Run()
 	mu.Lock()
@@ -115,6 +117,7 @@ func runTUI(g *globalOptions, cmd *cobra.Command) error {
 	// NOTE: a quit while the core still opens leaves that session to the
 	// process exit, because the loader cannot be cancelled.
 	mu.Unlock()
+
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,11 @@ type gdbClient struct {
 	name    string        // the URL, for error messages
 	timeout time.Duration // limit for one exchange
 	maxRead int           // bytes per 'm' packet
+	// physMode reports that the stub is QEMU's, which can switch 'm' to
+	// physical addresses with the Qqemu.PhyMemMode packet.
+	physMode bool
+	// readMu makes each ReadAt, with its mode switches, one unit.
+	readMu sync.Mutex
 }
 
 // newGDBClient starts a session on conn: it sends qSupported and sizes
@@ -57,6 +62,11 @@ func newGDBClient(conn net.Conn, name string, timeout time.Duration) (*gdbClient
 		return nil, err
 	}
 	c.maxRead = readSizeFor(packetSize(reply))
+	// QEMU lists its own features in reply to qqemu.Supported; other stubs
+	// reply with an empty packet.
+	if reply, err := c.exchange("qqemu.Supported"); err == nil && strings.Contains(reply, "PhyMemMode") {
+		c.physMode = true
+	}
 	return c, nil
 }
 
@@ -294,10 +304,19 @@ func stubError(reply string) (string, bool) {
 }
 
 // readMemory reads with 'm addr,len' packets, one page or less at a time,
-// so that an error reply names the page that failed.
-func (c *gdbClient) readMemory(p []byte, addr Addr) (int, error) {
-	if err := checkWrap(p, addr, false); err != nil {
+// so that an error reply names the page that failed. For a physical read
+// it switches QEMU's stub to physical addresses and back.
+func (c *gdbClient) readMemory(p []byte, addr Addr, physical bool) (int, error) {
+	if err := checkWrap(p, addr, physical); err != nil {
 		return 0, err
+	}
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	if physical {
+		if err := c.setPhysMode(true); err != nil {
+			return 0, &FaultError{Addr: addr, Physical: true, Reason: "switching the gdbstub to physical addresses", Err: err}
+		}
+		defer c.setPhysMode(false)
 	}
 	done := 0
 	for done < len(p) {
@@ -306,26 +325,51 @@ func (c *gdbClient) readMemory(p []byte, addr Addr) (int, error) {
 		cmd := fmt.Sprintf("m%x,%x", a, n)
 		reply, err := c.exchange(cmd)
 		if err != nil {
-			return done, &FaultError{Addr: Addr(a), Reason: "gdbstub request failed", Err: err}
+			return done, &FaultError{Addr: Addr(a), Physical: physical, Reason: "gdbstub request failed", Err: err}
 		}
 		if code, ok := stubError(reply); ok {
 			return done, &FaultError{
-				Addr:   Addr(a),
-				Reason: fmt.Sprintf("the gdbstub returned error %s to %q: the guest's page tables do not map it", code, cmd),
-				Err:    ErrNotMapped,
+				Addr:     Addr(a),
+				Physical: physical,
+				Reason:   fmt.Sprintf("the gdbstub returned error %s to %q: %s", code, cmd, unreadableWhy(physical)),
+				Err:      ErrNotMapped,
 			}
 		}
 		got, err := decodeHexBytes(reply, p[done:done+n])
 		if err != nil {
-			return done, &FaultError{Addr: Addr(a), Reason: fmt.Sprintf("reply to %q", cmd), Err: fmt.Errorf("%s: %w", c.name, err)}
+			return done, &FaultError{Addr: Addr(a), Physical: physical, Reason: fmt.Sprintf("reply to %q", cmd), Err: fmt.Errorf("%s: %w", c.name, err)}
 		}
 		if got == 0 {
-			return done, &FaultError{Addr: Addr(a), Reason: fmt.Sprintf("the gdbstub returned no bytes for %q", cmd), Err: ErrNotMapped}
+			return done, &FaultError{Addr: Addr(a), Physical: physical, Reason: fmt.Sprintf("the gdbstub returned no bytes for %q", cmd), Err: ErrNotMapped}
 		}
 		// A stub may return fewer bytes than requested; ask again for the rest.
 		done += got
 	}
 	return done, nil
+}
+
+// unreadableWhy explains an error reply to an 'm' packet.
+func unreadableWhy(physical bool) string {
+	if physical {
+		return "the guest has no memory there"
+	}
+	return "the guest's page tables do not map it"
+}
+
+// setPhysMode switches QEMU's 'm' packets to physical or virtual addresses.
+func (c *gdbClient) setPhysMode(on bool) error {
+	mode := "0"
+	if on {
+		mode = "1"
+	}
+	reply, err := c.exchange("Qqemu.PhyMemMode:" + mode)
+	if err != nil {
+		return err
+	}
+	if reply != "OK" {
+		return fmt.Errorf("%s: the stub replied %q to Qqemu.PhyMemMode:%s", c.name, reply, mode)
+	}
+	return nil
 }
 
 // decodeHexBytes decodes the hex digits of an 'm' reply into dst and
@@ -354,19 +398,29 @@ type gdbCore struct {
 	arch   string
 }
 
-// gdbVirtual reads kernel virtual addresses through the stub.
-type gdbVirtual struct{ c *gdbClient }
+// gdbReader reads kernel virtual or physical addresses through the stub.
+type gdbReader struct {
+	c        *gdbClient
+	physical bool
+}
 
 // ReadAt implements Reader.
-func (r gdbVirtual) ReadAt(p []byte, addr Addr) (int, error) { return r.c.readMemory(p, addr) }
+func (r gdbReader) ReadAt(p []byte, addr Addr) (int, error) {
+	return r.c.readMemory(p, addr, r.physical)
+}
 
-func (g *gdbCore) Virtual() Reader { return gdbVirtual{g.client} }
+func (g *gdbCore) Virtual() Reader { return gdbReader{c: g.client} }
 
 // Physical implements Core. A gdbstub's 'm' packet reads virtual addresses
-// through the guest CPU's current page tables, so there is no physical view.
+// through the guest CPU's current page tables. Only QEMU's stub can switch
+// to physical addresses (Qqemu.PhyMemMode), so other stubs have no
+// physical view.
 func (g *gdbCore) Physical() Reader {
+	if g.client.physMode {
+		return gdbReader{c: g.client, physical: true}
+	}
 	return failingReader{
-		reason: "a gdbstub reads virtual addresses through the guest's page tables: read the kernel virtual address instead, or dump the guest's memory (QEMU: dump-guest-memory) to read physical addresses",
+		reason: "this gdbstub reads only virtual addresses through the guest's page tables (QEMU's stub, which can read physical ones, would list PhyMemMode in reply to qqemu.Supported): read the kernel virtual address instead, or dump the guest's memory",
 		err:    errors.ErrUnsupported,
 	}
 }

@@ -30,7 +30,11 @@ type fakeStub struct {
 	silent bool
 	// runLength encodes replies with '*' runs.
 	runLength bool
-	requests  []string
+	// phys, when set, is physical memory from address 0, read after
+	// Qqemu.PhyMemMode:1 as QEMU's stub does.
+	phys     []byte
+	physMode bool
+	requests []string
 }
 
 // start listens on a unix socket in a temporary directory and returns its
@@ -100,6 +104,15 @@ func (s *fakeStub) reply(cmd string) string {
 	if strings.HasPrefix(cmd, "qSupported") {
 		return "PacketSize=100;qXfer:features:read+"
 	}
+	if cmd == "qqemu.Supported" && s.phys != nil {
+		return "sstepbits;sstep;PhyMemMode"
+	}
+	if mode, ok := strings.CutPrefix(cmd, "Qqemu.PhyMemMode:"); ok && s.phys != nil {
+		s.mu.Lock()
+		s.physMode = mode == "1"
+		s.mu.Unlock()
+		return "OK"
+	}
 	if !strings.HasPrefix(cmd, "m") {
 		return ""
 	}
@@ -109,7 +122,13 @@ func (s *fakeStub) reply(cmd string) string {
 	if err1 != nil || err2 != nil {
 		return "E01"
 	}
-	if addr < s.base || addr+n > s.base+uint64(len(s.mem)) {
+	s.mu.Lock()
+	base, mem := s.base, s.mem
+	if s.physMode {
+		base, mem = 0, s.phys
+	}
+	s.mu.Unlock()
+	if addr < base || addr+n > base+uint64(len(mem)) {
 		return "E14"
 	}
 	s.mu.Lock()
@@ -117,7 +136,7 @@ func (s *fakeStub) reply(cmd string) string {
 		n = min(n, uint64(s.maxReply))
 	}
 	s.mu.Unlock()
-	return fmt.Sprintf("%x", s.mem[addr-s.base:addr-s.base+n])
+	return fmt.Sprintf("%x", mem[addr-base:addr-base+n])
 }
 
 // frame builds a reply packet, run-length encoded if asked, with a wrong
@@ -295,7 +314,7 @@ func TestGDBRemoteTimeout(t *testing.T) {
 	s.mu.Lock()
 	s.silent = true
 	s.mu.Unlock()
-	_, err = client.readMemory(make([]byte, 8), 0x2000)
+	_, err = client.readMemory(make([]byte, 8), 0x2000, false)
 	if err == nil || !strings.Contains(err.Error(), "timed out") {
 		t.Errorf("error %v, want a timeout", err)
 	}
@@ -306,6 +325,27 @@ func TestGDBRemotePhysicalUnsupported(t *testing.T) {
 	_, err := c.Physical().ReadAt(make([]byte, 8), 0)
 	if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "virtual addresses") {
 		t.Errorf("physical read error %v, want ErrUnsupported explaining virtual addresses", err)
+	}
+}
+
+func TestGDBRemotePhysicalModeQEMU(t *testing.T) {
+	s := &fakeStub{base: 0xffffffff80200000, mem: testMemory(pageSize), phys: bytes.Repeat([]byte{0xab}, 2*pageSize)}
+	c := openFakeStub(t, s)
+	got := make([]byte, 100)
+	if _, err := c.Physical().ReadAt(got, pageSize-50); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, s.phys[:100]) {
+		t.Errorf("physical bytes % x, want the stub's physical memory", got[:8])
+	}
+	// The stub must be back in virtual mode for the next virtual read.
+	if _, err := c.Virtual().ReadAt(got, Addr(s.base)); err != nil || !bytes.Equal(got, s.mem[:100]) {
+		t.Errorf("virtual read after a physical one: %v", err)
+	}
+	_, err := c.Physical().ReadAt(got, 2*pageSize)
+	var fe *FaultError
+	if !errors.As(err, &fe) || !fe.Physical || !errors.Is(err, ErrNotMapped) {
+		t.Errorf("physical read past the stub's memory: %v, want a physical fault wrapping ErrNotMapped", err)
 	}
 }
 

@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/vnetinspect/vnetinspect/kvm"
 )
 
 // bootTestKernel boots the clang-dwarf5 test kernel under QEMU with its
@@ -141,6 +146,55 @@ func TestGDBStubMatchesOracle(t *testing.T) {
 		t.Error("no module variables read through the gdbstub, although if_vnettest.ko sits beside the kernel")
 	}
 	compareWithOracle(t, got, want)
+
+	checkPhysicalThroughStub(t, kernel, sock, want)
+}
+
+// checkPhysicalThroughStub reads hz at its virtual address and at its
+// physical address through QEMU's stub; both must equal gdb's value. The
+// kernel image is loaded at kernphys, so a variable's physical address is
+// its address - (kernbase + 2 MiB) + kernphys.
+func checkPhysicalThroughStub(t *testing.T, kernel, sock string, want map[string]any) {
+	t.Helper()
+	f, err := elf.Open(kernel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.Symbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := map[string]uint64{}
+	for _, s := range syms {
+		addr[s.Name] = s.Value
+	}
+	globals := obj(want["globals"])
+	kernphys, err := strconv.ParseUint(fmt.Sprint(globals["kernphys"]), 0, 64)
+	if err != nil || addr["hz"] == 0 || addr["kernbase"] == 0 {
+		t.Fatalf("need hz and kernbase in the kernel and kernphys in the oracle: %v", err)
+	}
+	pa := addr["hz"] - (addr["kernbase"] + 0x200000) + kernphys
+
+	c, err := kvm.Open("gdb+unix://"+sock, kvm.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, r := range []struct {
+		name string
+		rd   kvm.Reader
+		at   uint64
+	}{{"virtual", c.Virtual(), addr["hz"]}, {"physical", c.Physical(), pa}} {
+		var b [4]byte
+		if _, err := r.rd.ReadAt(b[:], kvm.Addr(r.at)); err != nil {
+			t.Errorf("%s read of hz at %#x: %v", r.name, r.at, err)
+			continue
+		}
+		if got := fmt.Sprint(binary.LittleEndian.Uint32(b[:])); got != fmt.Sprint(globals["hz"]) {
+			t.Errorf("%s read of hz at %#x = %s, gdb read %v", r.name, r.at, got, globals["hz"])
+		}
+	}
 }
 
 // compareModuleVariables checks one vnet's module variables, matched by name.

@@ -361,3 +361,38 @@ func TestPrintableEscapesControls(t *testing.T) {
 		}
 	}
 }
+
+// TestLoaderProgressThenResult runs a loader through the real commands: its
+// progress report reaches the screen while it still runs, and its result
+// follows.
+func TestLoaderProgressThenResult(t *testing.T) {
+	release := make(chan struct{})
+	load := func(progress func(string, int64, int64)) (*Source, error) {
+		progress("decompressing vmcore.1.zst", 1<<20, 4<<20)
+		<-release
+		return nil, errors.New("vmcore.1.zst: invalid zstd frame")
+	}
+	m := New(load)
+	batch, ok := m.Init()().(tea.BatchMsg)
+	if !ok || len(batch) < 2 {
+		t.Fatalf("Init returned %T, want a batch of the load and wait commands", batch)
+	}
+	if msg := batch[0](); msg != nil {
+		t.Fatalf("the load command returned %T, want nil while the loader runs", msg)
+	}
+	msg := batch[1]()
+	next, wait := m.Update(msg)
+	m = next.(Model)
+	if s := ansi.Strip(m.Render()); !strings.Contains(s, "decompressing vmcore.1.zst: 1 of 4 MiB (25%)") {
+		t.Errorf("screen while loading lacks the progress:\n%s", s)
+	}
+	if wait == nil {
+		t.Fatal("a progress report returned no command to wait for the next")
+	}
+	close(release)
+	next, _ = m.Update(wait())
+	m = next.(Model)
+	if m.Err() == nil || !strings.Contains(ansi.Strip(m.Render()), "invalid zstd frame") {
+		t.Errorf("the loader's error is not kept or not shown: %v", m.Err())
+	}
+}

@@ -253,7 +253,8 @@ func copyDeviceRange(file *dumpFile, off, length int64, path string) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// DumpInfo is what the kernel recorded about a dump besides memory.
+// DumpInfo is the kernel's record of a dump beside its memory: the dump
+// header's strings.
 type DumpInfo struct {
 	Source        string // the dump device or the savecore info.N file it came from
 	VersionString string // the kernel's version string, without its final newline
@@ -356,6 +357,7 @@ func openIfDumpDevice(path string, opts Options) (Core, bool, error) {
 	if !isDevice && !st.Mode().IsRegular() {
 		return nil, false, nil
 	}
+
 	var file *dumpFile
 	if isDevice {
 		file, err = openDeviceFile(path)
@@ -365,11 +367,12 @@ func openIfDumpDevice(path string, opts Options) (Core, bool, error) {
 	if err != nil {
 		return nil, isDevice, err
 	}
+
 	lastOff, sector, found := findLastDumpHeader(file)
 	if !found {
 		file.Close()
 		if isDevice {
-			return nil, true, &FormatError{File: path, Offset: file.size - 512, Msg: "the device's last sector holds no kernel dump header, so it contains no dump (or savecore(8) cleared it)", Err: ErrUnknownFormat}
+			return nil, true, &FormatError{File: path, Offset: file.size - 512, Msg: "no kernel dump header found in the device's last sector, so it contains no dump: check dumpon(8), or savecore(8) has already cleared it", Err: ErrUnknownFormat}
 		}
 		return nil, false, nil
 	}

@@ -13,9 +13,9 @@ import (
 
 // gdbBytes reads size bytes at each address with gdb's x/Nxb from kernel
 // plus core, and returns them as lowercase hex strings. Debian's gdb has no
-// FreeBSD OS ABI, and with "set osabi none" it has no core file support
-// for amd64, so the GNU/Linux ABI stands in; it changes neither symbol
-// addresses nor memory reads.
+// FreeBSD OS ABI, and with "set osabi none" it has no amd64 core file
+// support, so the test uses the GNU/Linux ABI. That ABI changes neither
+// symbol addresses nor memory reads.
 func gdbBytes(t *testing.T, kernel, core string, addrs []string, sizes []int) []string {
 	t.Helper()
 	gdb, err := exec.LookPath("gdb")
@@ -65,8 +65,8 @@ func gdbBytes(t *testing.T, kernel, core string, addrs []string, sizes []int) []
 }
 
 // TestConvertELFReadByGDB converts the committed minidump and QEMU dump to
-// ELF cores and has stock gdb read every vnet variable of every vnet from
-// them; the bytes must equal gdb's oracle of the same run.
+// ELF cores. Stock gdb then reads every vnet variable of up to 256 bytes in
+// every vnet from them, and the bytes must equal gdb's oracle of that run.
 func TestConvertELFReadByGDB(t *testing.T) {
 	vdir := filepath.Join(coresDir, mainVariant)
 	tmp := t.TempDir()

@@ -173,12 +173,14 @@ func (s *session) print(cmd *cobra.Command, g *globalOptions, o *printOptions, n
 			return err
 		}
 		res.Variables = append(res.Variables, report.Record{JailNames: []string{}, Variable: s.dec.NewVariable(x)})
+		res.Warnings = append(res.Warnings, s.k.Warnings...)
 		if g.format == "json" {
 			if err := writeJSON(out, res); err != nil {
 				return err
 			}
 		} else {
 			s.printText(out, x, fmt.Sprintf("%s at %#x", x.Symbol, x.Addr), nil)
+			writeWarnings(cmd.ErrOrStderr(), res.Warnings)
 		}
 		if x.Err != nil {
 			return fmt.Errorf("%s could not be read", x.Symbol)
@@ -231,12 +233,14 @@ func (s *session) printTemplate(cmd *cobra.Command, g *globalOptions, res printR
 	out := cmd.OutOrStdout()
 	x := s.k.ReadTemplate(sym)
 	res.Variables = append(res.Variables, report.Record{JailNames: []string{}, Variable: s.dec.NewVariable(x)})
+	res.Warnings = append(res.Warnings, s.k.Warnings...)
 	if g.format == "json" {
 		if err := writeJSON(out, res); err != nil {
 			return err
 		}
 	} else {
 		s.printText(out, x, fmt.Sprintf("template of V_%s (initial value, not any vnet's copy) at %#x", x.Name, x.Addr), nil)
+		writeWarnings(cmd.ErrOrStderr(), res.Warnings)
 	}
 	if x.Err != nil {
 		return fmt.Errorf("the template of V_%s could not be read", x.Name)

@@ -50,14 +50,9 @@ func openCompressed(path, kind string, opts Options) (*core, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := openPath(cached, opts, false)
+	c, err := openDecompressed(cached, fmt.Sprintf("%s (%s-decompressed into %s)", path, kind, cached), opts)
 	if err != nil {
-		var fe *FormatError
-		if errors.As(err, &fe) {
-			return nil, &FormatError{File: path, Offset: fe.Offset, Err: fe.Err,
-				Msg: fmt.Sprintf("in the %s-decompressed copy %s: %s", kind, cached, fe.Msg)}
-		}
-		return nil, fmt.Errorf("%s (%s-decompressed into %s): %w", path, kind, cached, err)
+		return nil, err
 	}
 	c.path = path
 	if truncated {
@@ -66,6 +61,29 @@ func openCompressed(path, kind string, opts Options) (*core, error) {
 	} else {
 		c.format += " (" + kind + ")"
 	}
+	return c, nil
+}
+
+// openDecompressed opens the decompressed copy cached. Messages name the
+// file as label, so that they lead to the file the user gave.
+func openDecompressed(cached, label string, opts Options) (*core, error) {
+	file, err := openDumpFile(cached)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", label, err)
+	}
+	file.path = label
+	var head [64]byte
+	n, _ := file.ReadAt(head[:], 0)
+	if kind := sniffCompression(head[:n]); kind != "" {
+		file.Close()
+		return nil, &FormatError{File: label, Msg: fmt.Sprintf("the decompressed file is %s-compressed again: decompress it by hand and open the result", kind)}
+	}
+	c, err := openDetected(file, head[:n], opts)
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	c.file = file
 	return c, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
@@ -39,7 +40,8 @@ no command does the same when standard output is a terminal.`,
 // runRoot runs vnetinspect without a command: the TUI on a terminal, the
 // vnets table otherwise.
 func runRoot(g *globalOptions, cmd *cobra.Command) error {
-	if g.kernel == "" && g.core == "" {
+	// On FreeBSD both may be left out to read the running kernel.
+	if g.kernel == "" && g.core == "" && runtime.GOOS != "freebsd" {
 		cmd.SetOut(cmd.ErrOrStderr())
 		_ = cmd.Usage()
 		return usageError{fmt.Errorf("no kernel and core given: name them with -N and -M")}
@@ -74,11 +76,14 @@ func runVnetTable(g *globalOptions, cmd *cobra.Command) error {
 // runTUI runs the terminal interface until the user quits. The kernel and
 // core open inside it, so that decompression progress is shown on screen.
 func runTUI(g *globalOptions, cmd *cobra.Command) error {
-	if g.kernel == "" {
-		return usageError{fmt.Errorf("no kernel given: name it with -N, e.g. -N /boot/kernel/kernel")}
-	}
-	if g.core == "" {
-		return usageError{fmt.Errorf("no core given: name one with -M, e.g. -M /var/crash/vmcore.0")}
+	// Without a core, openSession reads live memory or returns the usage
+	// error. Neither decompresses, so it runs before the interface starts.
+	var early *session
+	if g.kernel == "" || g.core == "" {
+		var err error
+		if early, err = openSession(g, io.Discard); err != nil {
+			return err
+		}
 	}
 
 	// The loader runs in the interface's goroutine. Once the interface has
@@ -89,9 +94,12 @@ func runTUI(g *globalOptions, cmd *cobra.Command) error {
 		s   *session
 	)
 	load := func(progress func(stage string, done, total int64)) (*tui.Source, error) {
-		opened, err := openSessionProgress(g, progress)
-		if err != nil {
-			return nil, err
+		opened := early
+		if opened == nil {
+			var err error
+			if opened, err = openSessionProgress(g, progress); err != nil {
+				return nil, err
+			}
 		}
 		kf, c := opened.header(g)
 		mu.Lock()
@@ -127,8 +135,10 @@ func runTUI(g *globalOptions, cmd *cobra.Command) error {
 	return nil
 }
 
-// openSessionProgress is openSession with the decompression progress sent
-// to progress in place of a terminal line.
+// openSessionProgress is openSession for a named core, with the
+// decompression progress sent to progress in place of a terminal line.
+// NOTE: it repeats openSession's steps for a core file, so a step added
+// there must be added here too.
 func openSessionProgress(g *globalOptions, progress func(stage string, done, total int64)) (*session, error) {
 	syms, err := symbols.Open(g.kernel, g.debugFile)
 	if err != nil {

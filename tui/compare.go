@@ -26,7 +26,7 @@ func (p *comparePane) view(st Styles, w, h int) []string {
 	if c.Reference >= 0 && c.Reference < len(c.Vnets) {
 		ref = vnetLabel(c.Vnets[c.Reference])
 	}
-	lines = append(lines, st.Dim.Render(fmt.Sprintf("%s, %d leaves; highlighted cells differ from %s", c.Type, len(c.Rows), ref)))
+	lines = append(lines, st.Dim.Render(fmt.Sprintf("%s, %d leaves; cells marked * differ from %s", c.Type, len(c.Rows), ref)))
 	pathW := min(max(w/4, 14), 36)
 	colW := max((w-pathW)/max(len(c.Vnets), 1)-1, 8)
 	cols := max((w-pathW)/(colW+1), 1)
@@ -57,10 +57,15 @@ func (p *comparePane) view(st Styles, w, h int) []string {
 		var b strings.Builder
 		b.WriteString(fit(marker+row.Path, pathW))
 		for _, i := range order[p.left:end] {
-			cell := fit(row.Texts[i], colW)
+			text := row.Texts[i]
 			if row.Values[i] == nil {
-				cell = fit("-", colW)
+				text = "-"
 			}
+			// The star marks a difference on terminals without colour.
+			if row.Differs[i] {
+				text = "*" + text
+			}
+			cell := fit(text, colW)
 			if row.Differs[i] {
 				cell = st.Differs.Render(cell)
 			}

@@ -344,7 +344,16 @@ func TestGoldenScreens(t *testing.T) {
 			d.keys("esc", "p")
 			d.golden("panic" + suffix)
 			d.keys("s", "65535", "enter")
-			d.golden("search" + suffix)
+			search := d.golden("search" + suffix)
+			first, ok := screenLine(search, "> ")
+			if !ok || !strings.Contains(first, "tcbinfo.ipi_lasthi = 65535") {
+				t.Fatalf("first match %q, want a tcbinfo.ipi_lasthi of 65535", first)
+			}
+			d.keys("enter")
+			opened := d.screen()
+			if _, ok := screenLine(opened, "> ", "ipi_lasthi = 65535"); !ok {
+				t.Errorf("enter on the match did not select ipi_lasthi in V_tcbinfo:\n%s", opened)
+			}
 			d.keys("?")
 			d.golden("help" + suffix)
 		})
@@ -368,13 +377,21 @@ func checkCompareRow(t *testing.T, screen string, o map[string]any, name, field 
 	if len(cells) != len(jails) {
 		t.Fatalf("row %q has %d cells for %d columns", row, len(cells), len(jails))
 	}
+	if jails[0] != "prison0" {
+		t.Fatalf("first column is %s, want the reference, prison0 (vnet0)", jails[0])
+	}
+	ref := fmt.Sprint(oracleValue(t, o, "0", name).(map[string]any)[field])
 	for i, j := range jails {
 		if j == "prison0" {
 			j = "0" // oracle.json names prison0 by its pr_name, "0"
 		}
 		want := fmt.Sprint(oracleValue(t, o, j, name).(map[string]any)[field])
-		if cells[i] != want {
-			t.Errorf("compare %s.%s of jail %s = %s, gdb read %s", name, field, j, cells[i], want)
+		got, marked := strings.CutPrefix(cells[i], "*")
+		if got != want {
+			t.Errorf("compare %s.%s of jail %s = %s, gdb read %s", name, field, j, got, want)
+		}
+		if marked != (want != ref) {
+			t.Errorf("compare %s.%s of jail %s: marked %v, but gdb read %s here and %s in vnet0", name, field, j, marked, want, ref)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"image/color"
 	"math/big"
 	"strings"
 	"testing"
@@ -394,5 +395,20 @@ func TestLoaderProgressThenResult(t *testing.T) {
 	m = next.(Model)
 	if m.Err() == nil || !strings.Contains(ansi.Strip(m.Render()), "invalid zstd frame") {
 		t.Errorf("the loader's error is not kept or not shown: %v", m.Err())
+	}
+}
+
+func TestBackgroundPicksPalette(t *testing.T) {
+	m := loadedModel(80, 24)
+	next, _ := m.Update(tea.BackgroundColorMsg{Color: color.White})
+	if got, want := next.(Model).styles.Border, NewStyles(false).Border; got != want {
+		t.Errorf("white background: border colour %v, want the light palette's %v", got, want)
+	}
+	next, _ = next.Update(tea.BackgroundColorMsg{Color: color.Black})
+	if got, want := next.(Model).styles.Border, NewStyles(true).Border; got != want {
+		t.Errorf("black background: border colour %v, want the dark palette's %v", got, want)
+	}
+	if NewStyles(false).Border == NewStyles(true).Border {
+		t.Error("the light and dark palettes have the same dim colour")
 	}
 }

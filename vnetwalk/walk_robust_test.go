@@ -100,7 +100,7 @@ func TestWalkDataUnmapped(t *testing.T) {
 }
 
 // TestJailNameUnterminated fills pr_name without a NUL: the name is kept
-// and a warning says it may be garbage.
+// and a warning reports that it may be garbage.
 func TestJailNameUnterminated(t *testing.T) {
 	const web = 0xfffff80000400000
 	w := newWorld(t)
@@ -110,12 +110,14 @@ func TestJailNameUnterminated(t *testing.T) {
 	w.prison(w.sym("prison0"), 0, 0, "0", PRVnet, vnetA)
 	w.ptr(w.sym("allprison"), web)
 	w.prison(web, 0, 1, "", 0, vnetA)
+
 	b := w.mem.runs[web]
 	nameOff := w.off("struct prison", "pr_name")
 	// MAXHOSTNAMELEN is 256 in sys/sys/param.h, the size of pr_name.
 	for i := int64(0); i < 256; i++ {
 		b[nameOff+i] = 'x'
 	}
+
 	res := w.walk()
 	if len(res.Jails) != 2 {
 		t.Fatalf("%d jails, want prison0 and 1", len(res.Jails))

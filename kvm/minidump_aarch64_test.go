@@ -513,45 +513,54 @@ func TestARM64MinidumpV1IgnoresFlags(t *testing.T) {
 	}
 }
 
-// arm64TestKernelDir holds the arm64 test kernel (testdata/kernel-arm64),
-// its minidump and the oracle.json that gdb-multiarch wrote while QEMU had
-// the machine stopped just before the dump.
-var arm64TestKernelDir = filepath.Join(coresDir, "arm64-clang-dwarf5")
+// arm64TestKernels are the arm64 test kernel's fixtures
+// (testdata/kernel-arm64): the kernel, its minidump and the oracle.json that
+// gdb-multiarch wrote while QEMU had the machine stopped just before the
+// dump, built with 4 KiB and with 16 KiB pages.
+var arm64TestKernels = []struct{ dir, format string }{
+	{"arm64-clang-dwarf5", "minidump-arm64-v3 (zstd)"},
+	{"arm64-16k-clang-dwarf5", "minidump-arm64-v3-16k (zstd)"},
+}
 
 // The kernel's image is mapped with an L2 block (synthetic L3 entries in the
 // dump), the vnet data areas with L3 tables and the structs vnet and prison
 // through the direct map, so every translation path is read here.
 func TestARM64TestKernelOracle(t *testing.T) {
-	oraclePath := findFixture(arm64TestKernelDir, "oracle.json")
-	kernelPath := findFixture(arm64TestKernelDir, "kernel")
-	dumpPath := findFixture(arm64TestKernelDir, "minidump-arm64")
-	if oraclePath == "" || kernelPath == "" || dumpPath == "" {
-		t.Fatalf("%s lacks oracle.json, kernel or minidump-arm64; make -C testdata/kernel-arm64 fixtures writes them", arm64TestKernelDir)
-	}
-	var oracle oracleFile
-	if err := json.Unmarshal(readMaybeZstd(t, oraclePath), &oracle); err != nil {
-		t.Fatalf("%s: %v", oraclePath, err)
-	}
-	kernel := filepath.Join(t.TempDir(), "kernel")
-	if err := os.WriteFile(kernel, readMaybeZstd(t, kernelPath), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	syms := kernelSymbols(t, kernel, "hz", "dumptid")
+	for _, tk := range arm64TestKernels {
+		t.Run(tk.dir, func(t *testing.T) {
+			dir := filepath.Join(coresDir, tk.dir)
+			oraclePath := findFixture(dir, "oracle.json")
+			kernelPath := findFixture(dir, "kernel")
+			dumpPath := findFixture(dir, "minidump-arm64")
+			if oraclePath == "" || kernelPath == "" || dumpPath == "" {
+				t.Fatalf("%s lacks oracle.json, kernel or minidump-arm64; make -C testdata/kernel-arm64 fixtures writes them", dir)
+			}
+			var oracle oracleFile
+			if err := json.Unmarshal(readMaybeZstd(t, oraclePath), &oracle); err != nil {
+				t.Fatalf("%s: %v", oraclePath, err)
+			}
+			kernel := filepath.Join(t.TempDir(), "kernel")
+			if err := os.WriteFile(kernel, readMaybeZstd(t, kernelPath), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			syms := kernelSymbols(t, kernel, "hz", "dumptid")
 
-	c, err := Open(dumpPath, Options{Kernel: KernelInfo{Arch: "arm64"}, CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
+			c, err := Open(dumpPath, Options{Kernel: KernelInfo{Arch: "arm64"}, CacheDir: t.TempDir()})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer c.Close()
+			if got := c.Format(); got != tk.format {
+				t.Errorf("Format() = %q, want %q", got, tk.format)
+			}
+			if w := c.Warnings(); len(w) != 0 {
+				t.Errorf("Warnings() = %q, want none", w)
+			}
+			if len(oracle.Vnets) < 5 {
+				t.Errorf("the oracle lists %d vnets, want at least 5", len(oracle.Vnets))
+			}
+			checkOracle(t, c, &oracle, syms)
+			readVnetAreas(t, c, &oracle)
+		})
 	}
-	defer c.Close()
-	if got := c.Format(); got != "minidump-arm64-v3 (zstd)" {
-		t.Errorf("Format() = %q, want minidump-arm64-v3 (zstd)", got)
-	}
-	if w := c.Warnings(); len(w) != 0 {
-		t.Errorf("Warnings() = %q, want none", w)
-	}
-	if len(oracle.Vnets) < 5 {
-		t.Errorf("the oracle lists %d vnets, want at least 5", len(oracle.Vnets))
-	}
-	checkOracle(t, c, &oracle, syms)
-	readVnetAreas(t, c, &oracle)
 }

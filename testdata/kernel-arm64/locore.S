@@ -4,18 +4,28 @@
  * QEMU's virt machine loads the ELF image at its physical addresses (from
  * KERNLOAD_PA) and enters _start at EL1 with the MMU off. This code clears
  * .bss, builds the boot translation tables and turns the MMU on:
- *   TTBR1: the kernel map, whose L2 entry 1 maps the 2 MiB at KERNSTART to
- *          the image with one L2 block as FreeBSD's locore does, and the
- *          direct map at DMAP_MIN_ADDRESS, one 1 GiB L1 block from
- *          DMAP_MIN_PHYSADDR;
- *   TTBR0: an identity map of the first 2 GiB (device memory, then RAM)
- *          so that the instruction after the MMU switch still runs.
+ *   TTBR1: the kernel map, whose L2 entry 1 maps the L2 block at KERNSTART
+ *          to the image as FreeBSD's locore does, and the direct map at
+ *          DMAP_MIN_ADDRESS from DMAP_MIN_PHYSADDR (one 1 GiB L1 block with
+ *          4 KiB pages, 32 L2 blocks of 32 MiB with 16 KiB pages, whose
+ *          granule has no L1 blocks);
+ *   TTBR0: an identity map of RAM so that the instruction after the MMU
+ *          switch still runs.
+ * Built with -DPAGE_16K it uses the 16 KiB granule.
  * It then jumps to kernel_init at its linked address.
  */
 
+#ifdef PAGE_16K
+#define	KERNSTART	0xffff000002000000
+#define	KERNLOAD_PA	0x42000000
+#define	TABLE_BYTES	16384
+#define	TCR_TG		((2 << 14) | (1 << 30))	/* TG0 and TG1: 16 KiB */
+#else
 #define	KERNSTART	0xffff000000200000
 #define	KERNLOAD_PA	0x40200000
-#define	PHYS(sym)	((sym) - KERNSTART + KERNLOAD_PA)
+#define	TABLE_BYTES	4096
+#define	TCR_TG		((0 << 14) | (2 << 30))	/* TG0 and TG1: 4 KiB */
+#endif
 
 #define	DESC_TABLE	0x3
 #define	DESC_BLOCK	0x1
@@ -27,9 +37,9 @@
 #define	BLOCK_DEVICE	(DESC_BLOCK | ATTR_AF | ATTR_IDX_DEVICE)
 
 #define	MAIR_VALUE	0x04ff
-/* T0SZ = T1SZ = 16 (48-bit), 4 KiB granules, write-back walks, IPS 40 bits. */
+/* T0SZ = T1SZ = 16 (48-bit), write-back table walks, IPS 40 bits. */
 #define	TCR_VALUE	(16 | (1 << 8) | (1 << 10) | (3 << 12) | (16 << 16) | \
-			 (1 << 24) | (1 << 26) | (3 << 28) | (2 << 30) | (2 << 32))
+			 (1 << 24) | (1 << 26) | (3 << 28) | (2 << 32) | TCR_TG)
 
 	.section .text.boot, "ax"
 	.globl	_start
@@ -42,28 +52,57 @@ _start:
 	/* Clear .bss through physical addresses (PC-relative adrp works here). */
 	adrp	x0, __bss_start
 	adrp	x1, _end
-1:	cmp	x0, x1
-	b.hs	2f
+5:	cmp	x0, x1
+	b.hs	6f
 	stp	xzr, xzr, [x0], #16
-	b	1b
-2:
-	/* TTBR1 level 0: entry 0 is the kernel map, entry 320 the direct map. */
+	b	5b
+6:
+	/* TTBR1 level 0 entry 0: the kernel map, L1 entry 0 -> L2 table. */
 	adrp	x0, boot_l0_ttbr1
 	adrp	x1, boot_l1_kern
 	orr	x2, x1, #DESC_TABLE
 	str	x2, [x0]
-	adrp	x3, boot_l1_dmap
-	orr	x2, x3, #DESC_TABLE
-	str	x2, [x0, #(320 * 8)]
-
-	/* Kernel map: L1 entry 0 -> L2 table, L2 entry 1 -> the image. */
 	adrp	x4, boot_l2_kern
 	orr	x2, x4, #DESC_TABLE
 	str	x2, [x1]
+	/* L2 entry 1 -> the image, one block at KERNLOAD_PA. */
 	ldr	x2, =(KERNLOAD_PA | BLOCK_NORMAL)
 	str	x2, [x4, #8]
 
-	/* Direct map: one 1 GiB block at DMAP_MIN_PHYSADDR. */
+	adrp	x3, boot_l1_dmap
+	orr	x2, x3, #DESC_TABLE
+#ifdef PAGE_16K
+	/* Direct map: level 0 entry 1, L1 entry 512, 32 L2 blocks (1 GiB). */
+	str	x2, [x0, #8]
+	adrp	x4, boot_l2_dmap
+	orr	x2, x4, #DESC_TABLE
+	str	x2, [x3, #(512 * 8)]
+	ldr	x2, =(0x40000000 | BLOCK_NORMAL)
+	ldr	x5, =0x2000000
+	mov	x6, #32
+1:	str	x2, [x4], #8
+	add	x2, x2, x5
+	subs	x6, x6, #1
+	b.ne	1b
+
+	/* TTBR0 identity map of RAM: L2 entries 32 to 63. */
+	adrp	x0, boot_l0_ttbr0
+	adrp	x1, boot_l1_ident
+	orr	x2, x1, #DESC_TABLE
+	str	x2, [x0]
+	adrp	x4, boot_l2_ident
+	orr	x2, x4, #DESC_TABLE
+	str	x2, [x1]
+	add	x4, x4, #(32 * 8)
+	ldr	x2, =(0x40000000 | BLOCK_NORMAL)
+	mov	x6, #32
+2:	str	x2, [x4], #8
+	add	x2, x2, x5
+	subs	x6, x6, #1
+	b.ne	2b
+#else
+	/* Direct map: level 0 entry 320, one 1 GiB L1 block. */
+	str	x2, [x0, #(320 * 8)]
 	ldr	x2, =(0x40000000 | BLOCK_NORMAL)
 	str	x2, [x3]
 
@@ -76,6 +115,7 @@ _start:
 	str	x2, [x1]
 	ldr	x2, =(0x40000000 | BLOCK_NORMAL)
 	str	x2, [x1, #8]
+#endif
 
 	ldr	x2, =MAIR_VALUE
 	msr	mair_el1, x2
@@ -128,15 +168,17 @@ exception_vectors:
 	.endr
 
 	.section .bss
-	.balign	4096
+	.balign	TABLE_BYTES
 	.globl	boot_l0_ttbr1
-boot_l0_ttbr1:	.space	4096
-	.globl	boot_l1_kern
-boot_l1_kern:	.space	4096
-	.globl	boot_l2_kern
-boot_l2_kern:	.space	4096
-boot_l1_dmap:	.space	4096
-boot_l0_ttbr0:	.space	4096
-boot_l1_ident:	.space	4096
+boot_l0_ttbr1:	.space	TABLE_BYTES
+boot_l1_kern:	.space	TABLE_BYTES
+boot_l2_kern:	.space	TABLE_BYTES
+boot_l1_dmap:	.space	TABLE_BYTES
+boot_l0_ttbr0:	.space	TABLE_BYTES
+boot_l1_ident:	.space	TABLE_BYTES
+#ifdef PAGE_16K
+boot_l2_dmap:	.space	TABLE_BYTES
+boot_l2_ident:	.space	TABLE_BYTES
+#endif
 boot_stack:	.space	32768
 boot_stack_top:

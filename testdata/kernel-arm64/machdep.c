@@ -13,6 +13,9 @@ char osrelease[] = "14.1-RELEASE";
 char ostype[] = "FreeBSD";
 int osreldate = 1401000;
 
+/* The page and block sizes in use, as FreeBSD's pagesizes[] (hw.pagesizes). */
+u_long pagesizes[3] = { PAGE_SIZE, L2_SIZE, 0 };
+
 int hz = 1000;
 lwpid_t dumptid = 100042;
 const char *panicstr;

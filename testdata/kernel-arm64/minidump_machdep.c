@@ -1,9 +1,10 @@
 /*
  * arm64 minidump version 3, laid out as FreeBSD's
  * sys/arm64/arm64/minidump_machdep.c (the version with the page-size flags
- * in its header) writes it with 4 KiB pages: a header
- * page, the message buffer, the dump_avail page, the page bitmap indexed
- * through dump_avail, one page of L3 descriptors per 2 MiB of the kernel map
+ * in its header) writes it: a header page, the message buffer, the
+ * dump_avail page, the page bitmap indexed through dump_avail, one page of
+ * L3 descriptors per L2_SIZE (2 MiB, or 32 MiB with 16 KiB pages) of the
+ * kernel map
  * from VM_MIN_KERNEL_ADDRESS to kernel_vm_end (synthesised from L1 and L2
  * blocks, copied from L3 tables, zero where nothing is mapped), then every
  * page whose bit is set, in bit order. The file goes to the host through
@@ -14,6 +15,7 @@
 #define	MINIDUMP_MAGIC		"minidump FreeBSD/arm64"
 #define	MINIDUMP_VERSION	3
 #define	MINIDUMP_FLAG_PS_4K	0
+#define	MINIDUMP_FLAG_PS_16K	1
 
 struct minidumphdr {
 	char		magic[24];
@@ -50,14 +52,14 @@ blk_write(const void *ptr, size_t len)
 static void
 kernel_entries(vm_offset_t va, pd_entry_t *l1e, pd_entry_t *l2e)
 {
-	pd_entry_t e = kernel_l0[(va >> 39) & 511];
+	pd_entry_t e = kernel_l0[l0_index(va)];
 
 	*l1e = *l2e = 0;
 	if ((e & ATTR_DESCR_MASK) != TABLE)
 		return;
-	*l1e = ((pd_entry_t *)phys_to_virt(e & ~ATTR_MASK))[(va >> 30) & 511];
+	*l1e = ((pd_entry_t *)phys_to_virt(e & ~ATTR_MASK))[l1_index(va)];
 	if ((*l1e & ATTR_DESCR_MASK) == TABLE)
-		*l2e = ((pd_entry_t *)phys_to_virt(*l1e & ~ATTR_MASK))[(va >> 21) & 511];
+		*l2e = ((pd_entry_t *)phys_to_virt(*l1e & ~ATTR_MASK))[l2_index(va)];
 }
 
 static void
@@ -94,7 +96,7 @@ add_kernel_pages(void)
 	}
 }
 
-/* Write the L3 section: one page of descriptors per 2 MiB. */
+/* Write the L3 section: one page of descriptors per L2_SIZE. */
 static uint32_t
 write_l3_section(bool write)
 {
@@ -175,7 +177,7 @@ minidumpsys(void)
 	hdr.dmapbase = DMAP_MIN_ADDRESS;
 	hdr.dmapend = DMAP_MAX_ADDRESS;
 	hdr.dumpavailsize = (uint32_t)round_page(sizeof(dump_avail));
-	hdr.flags = MINIDUMP_FLAG_PS_4K;
+	hdr.flags = PAGE_SIZE == 16384 ? MINIDUMP_FLAG_PS_16K : MINIDUMP_FLAG_PS_4K;
 	printf("Dumping minidump version 3: %lu data pages, L3 section %u bytes\n",
 	    ndata, hdr.pmapsize);
 

@@ -13,15 +13,18 @@ import gdb
 
 import kernel_state
 
-UMA_PCPU_ALLOC_SIZE = 4096
-
 
 class Arm64PerCpu:
     """The per-CPU layout of an arm64 kernel: absolute slot addresses."""
 
     def __init__(self, target):
         self.base = 0
-        self.stride = UMA_PCPU_ALLOC_SIZE
+        # UMA_PCPU_ALLOC_SIZE is PAGE_SIZE, which the kernel exports as
+        # pagesizes[0] (4096 or 16384).
+        pagesizes = kernel_state.read_variable(target, "pagesizes")
+        if pagesizes is None:
+            raise gdb.GdbError("pagesizes not found with debug information")
+        self.stride = int(pagesizes[0])
         self.maxid = int(kernel_state.read_variable(target, "mp_maxid"))
         table = kernel_state.lookup_variable("cpuid_to_pcpu")
         if table is None:

@@ -1,8 +1,9 @@
 /*
- * Kernel translation tables, laid out as FreeBSD 14 arm64 lays them out with
- * 4 KiB pages and 48-bit addresses: TTBR1's level 0 table maps the kernel
- * map from VM_MIN_KERNEL_ADDRESS (the image with an L2 block at KERNSTART,
- * kmem_malloc memory with L3 pages) and the direct map (a 1 GiB L1 block).
+ * Kernel translation tables, laid out as FreeBSD arm64 lays them out with
+ * 48-bit addresses: TTBR1's level 0 table maps the kernel map from
+ * VM_MIN_KERNEL_ADDRESS (the image with an L2 block at KERNSTART,
+ * kmem_malloc memory with L3 pages) and the direct map (an L1 block with
+ * 4 KiB pages, L2 blocks with 16 KiB pages, which have no L1 blocks).
  * locore.S builds the tables; pmap_kenter adds L2 and L3 tables on demand.
  */
 #include "kernel.h"
@@ -17,11 +18,6 @@
 #define	ATTR_PXN	(1UL << 53)
 #define	ATTR_UXN	(1UL << 54)
 #define	ATTR_MASK	0xfffc000000000fffUL
-
-#define	l0_index(va)	(((va) >> 39) & 511)
-#define	l1_index(va)	(((va) >> 30) & 511)
-#define	l2_index(va)	(((va) >> 21) & 511)
-#define	l3_index(va)	(((va) >> 12) & 511)
 
 extern pd_entry_t boot_l0_ttbr1[];
 
@@ -60,7 +56,7 @@ table_slot(pd_entry_t *table, u_int index)
 	return (next_table(table[index]));
 }
 
-/* Map the 4 KiB page at physical pa at va in the kernel map, not executable. */
+/* Map the page at physical pa at va in the kernel map, not executable. */
 void
 pmap_kenter(vm_offset_t va, vm_paddr_t pa)
 {

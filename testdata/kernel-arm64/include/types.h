@@ -1,8 +1,7 @@
 /*
  * Basic integer types and arm64 constants for the arm64 test kernel. Type
  * names follow FreeBSD's <sys/types.h>; the layout constants are those of
- * FreeBSD 14 arm64 with 4 KiB pages (sys/arm64/include/param.h, pte.h and
- * vmparam.h).
+ * FreeBSD arm64 (sys/arm64/include/param.h, pte.h and vmparam.h).
  */
 #ifndef _TK_TYPES_H_
 #define _TK_TYPES_H_
@@ -24,14 +23,34 @@ typedef int64_t		time_t;
 typedef uint64_t	pd_entry_t;
 typedef uint64_t	pt_entry_t;
 
+/*
+ * Translation granule: 4 KiB by default, 16 KiB when built with
+ * -DPAGE_16K. The level shifts and entries per table follow from it, with
+ * 48-bit virtual addresses in both cases.
+ */
+#ifdef PAGE_16K
+#define	PAGE_SHIFT	14
+#define	Ln_ENTRIES_SHIFT 11
+#else
 #define	PAGE_SHIFT	12
+#define	Ln_ENTRIES_SHIFT 9
+#endif
 #define	PAGE_SIZE	(1UL << PAGE_SHIFT)
 #define	PAGE_MASK	(PAGE_SIZE - 1)
-#define	L1_SHIFT	30
-#define	L2_SHIFT	21
+#define	Ln_ENTRIES	(1 << Ln_ENTRIES_SHIFT)
+#define	L3_SHIFT	PAGE_SHIFT
+#define	L2_SHIFT	(L3_SHIFT + Ln_ENTRIES_SHIFT)
+#define	L1_SHIFT	(L2_SHIFT + Ln_ENTRIES_SHIFT)
+#define	L0_SHIFT	(L1_SHIFT + Ln_ENTRIES_SHIFT)
 #define	L1_SIZE		(1UL << L1_SHIFT)
 #define	L2_SIZE		(1UL << L2_SHIFT)
-#define	Ln_ENTRIES	512
+
+/* Table indexes of a 48-bit address (bits 63:48 select TTBR0 or TTBR1). */
+#define	VA_BITS_MASK	0xffffffffffffUL
+#define	l0_index(va)	(((va) & VA_BITS_MASK) >> L0_SHIFT)
+#define	l1_index(va)	(((va) >> L1_SHIFT) & (Ln_ENTRIES - 1))
+#define	l2_index(va)	(((va) >> L2_SHIFT) & (Ln_ENTRIES - 1))
+#define	l3_index(va)	(((va) >> L3_SHIFT) & (Ln_ENTRIES - 1))
 #define	CACHE_LINE_SIZE	128		/* arm64's CACHE_LINE_SIZE */
 #define	MAXHOSTNAMELEN	256
 #define	MAXPATHLEN	1024
@@ -47,8 +66,11 @@ typedef uint64_t	pt_entry_t;
 #define	DMAP_MAX_ADDRESS	0xffffff0000000000UL
 #define	DMAP_MIN_PHYSADDR	0x40000000UL
 
-/* Physical address of the kernel image, 2 MiB into RAM, and its address. */
-#define	KERNLOAD_PA		0x40200000UL
+/*
+ * The kernel image is mapped with one L2 block, L2_SIZE into RAM and into
+ * the kernel map (2 MiB with 4 KiB pages, 32 MiB with 16 KiB pages).
+ */
+#define	KERNLOAD_PA		(DMAP_MIN_PHYSADDR + L2_SIZE)
 #define	KERNSTART		(KERNBASE + L2_SIZE)
 
 #define	PHYS_TO_DMAP(pa)	((vm_offset_t)(pa) - DMAP_MIN_PHYSADDR + DMAP_MIN_ADDRESS)

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vnetinspect/vnetinspect/kvm"
 	"github.com/vnetinspect/vnetinspect/report"
 )
 
@@ -90,8 +93,19 @@ type infoResult struct {
 	Thread         *infoThread       `json:"thread"`
 	Vnet           *infoVnet         `json:"vnet"`
 	Jail           *infoJail         `json:"jail"`
+	DumpRecord     *infoDumpRecord   `json:"dump_record"`
 	Errors         map[string]string `json:"errors"`
 	Warnings       []string          `json:"warnings"`
+}
+
+// infoDumpRecord is what the kernel wrote about the dump outside memory:
+// the kerneldumpheader of a dump device, or savecore(8)'s info.N file.
+type infoDumpRecord struct {
+	Source      string `json:"source"`
+	Version     string `json:"version"`
+	PanicString string `json:"panic_string"`
+	DumpTime    string `json:"dump_time"`
+	Hostname    string `json:"hostname"`
 }
 
 func (s *session) info(g *globalOptions) *infoResult {
@@ -107,6 +121,15 @@ func (s *session) info(g *globalOptions) *infoResult {
 		}
 	} else {
 		res.Errors["memory_version"] = vc.Reason
+	}
+
+	if d, err := kvm.ReadDumpInfo(s.core); err == nil {
+		res.DumpRecord = &infoDumpRecord{Source: d.Source, Version: d.VersionString, PanicString: d.PanicString, DumpTime: d.DumpTime, Hostname: d.Hostname}
+		if res.Kernel.Version != "" && d.VersionString != "" && d.VersionString != res.Kernel.Version {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s records version %q, but the kernel file has %q", d.Source, d.VersionString, res.Kernel.Version))
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		res.Errors["dump_record"] = err.Error()
 	}
 
 	// The walk names the vnet; a kernel without VIMAGE has none.
@@ -231,6 +254,14 @@ func writeInfo(out io.Writer, r *infoResult) {
 		fmt.Fprintf(out, "jail:       %d %q (prison %#x)\n", j.JID, j.Name, uint64(j.Address))
 	} else if _, ok := r.Errors["jail"]; ok {
 		fmt.Fprintf(out, "jail:       %s\n", unavailable("jail"))
+	}
+	if d := r.DumpRecord; d != nil {
+		fmt.Fprintf(out, "record:     %s\n", d.Source)
+		fmt.Fprintf(out, "  version:  %s\n", indentLines(d.Version))
+		fmt.Fprintf(out, "  panic:    %s\n", d.PanicString)
+		fmt.Fprintf(out, "  dumped:   %s on %s\n", d.DumpTime, d.Hostname)
+	} else if _, ok := r.Errors["dump_record"]; ok {
+		fmt.Fprintf(out, "record:     %s\n", unavailable("dump_record"))
 	}
 }
 

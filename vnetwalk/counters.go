@@ -21,9 +21,9 @@ import (
 // CounterType is the typedef name of a counter(9) handle (sys/sys/types.h).
 const CounterType = "counter_u64_t"
 
-// pcpuAllocSize is UMA_PCPU_ALLOC_SIZE, which is PAGE_SIZE.
-// NOTE: 4096 is right for amd64 and for arm64 kernels built with 4 KiB
-// pages; a 16 KiB-page arm64 kernel would need 16384.
+// pcpuAllocSize is UMA_PCPU_ALLOC_SIZE, which is PAGE_SIZE, for kernels
+// that do not say otherwise: 4096 on amd64, i386, riscv and 4 KiB-page
+// arm64. PerCPU reads the real value from pagesizes[0] (hw.pagesizes).
 const pcpuAllocSize = 4096
 
 // maxCPUs bounds mp_maxid + 1. FreeBSD's MAXCPU on amd64 is 1024.
@@ -68,6 +68,9 @@ type PerCPU struct {
 	// (&__pcpu[0]), as on amd64.
 	Relative bool
 	Base     uint64
+	// SlotSize is the distance between two CPUs' slots, PAGE_SIZE: the
+	// kernel's pagesizes[0] when it has that array, else 4096 (also when 0).
+	SlotSize uint64
 }
 
 // PerCPU reads mp_maxid, cpuid_to_pcpu[] and, on amd64, &__pcpu[0].
@@ -86,7 +89,7 @@ func (k *Kernel) PerCPU() (*PerCPU, error) {
 	if n := table.Size / uint64(k.ptrSize); table.Size != 0 && uint64(maxid) >= n {
 		return nil, fmt.Errorf("mp_maxid %d is past the %d entries of cpuid_to_pcpu", maxid, n)
 	}
-	pc := &PerCPU{}
+	pc := &PerCPU{SlotSize: k.pageSize()}
 	for c := 0; c <= int(maxid); c++ {
 		at := table.Addr + uint64(c*k.ptrSize)
 		p, err := k.readPtr(at)
@@ -208,9 +211,13 @@ func (k *Kernel) sumCounter(h uint64, pc *PerCPU) Counter {
 	if pc.Relative {
 		slot0 = pc.Base + h // unsigned wrap-around, as the kernel's pointer arithmetic
 	}
+	spacing := pc.SlotSize
+	if spacing == 0 {
+		spacing = pcpuAllocSize
+	}
 	b := make([]byte, 8)
 	for _, cpu := range pc.CPUs {
-		s := CounterSlot{CPU: cpu, Addr: slot0 + uint64(cpu)*pcpuAllocSize}
+		s := CounterSlot{CPU: cpu, Addr: slot0 + uint64(cpu)*spacing}
 		if err := k.read(b, s.Addr); err != nil {
 			s.Err = err
 			if c.Err == nil {
@@ -271,4 +278,19 @@ func collectFieldNames(t godwarf.Type, path string, base int64, names []string, 
 			names[base/8] = path
 		}
 	}
+}
+
+// pageSize returns the kernel's PAGE_SIZE from pagesizes[0] (the array
+// behind the hw.pagesizes sysctl), or 4096 when that cannot be read or is
+// not a power of two between 4 KiB and 64 KiB.
+func (k *Kernel) pageSize() uint64 {
+	sym, ok := k.Syms.Lookup("pagesizes")
+	if !ok {
+		return pcpuAllocSize
+	}
+	size, err := k.readPtr(sym.Addr) // u_long, pointer-sized
+	if err != nil || size < 4096 || size > 65536 || size&(size-1) != 0 {
+		return pcpuAllocSize
+	}
+	return size
 }

@@ -124,13 +124,6 @@ func TestDumpARM64MatchesOracle(t *testing.T) {
 func TestCountersARM64MatchOracle(t *testing.T) {
 	for _, name := range arm64TestKernels {
 		t.Run(name, func(t *testing.T) {
-			if name == "arm64-16k-clang-dwarf5" {
-				// NOTE: vnetwalk's pcpuAllocSize is fixed at 4096, so with
-				// 16 KiB pages the slots of CPUs 1 to 3 are read 12 KiB per
-				// CPU short of where they are and 99 sums differ from gdb's.
-				// Remove this skip once the spacing is the kernel's page size.
-				t.Skip("counter slots of 16 KiB-page kernels are 16 KiB apart, but vnetwalk assumes 4096 bytes")
-			}
 			kernel, core, oracle := arm64Fixture(t, name)
 			out, _, err := runCLI(t, "-N", kernel, "-M", core, "--cache-dir", t.TempDir(), "dump")
 			if err != nil {

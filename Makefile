@@ -52,7 +52,7 @@ bench: deps
 # Runs every fuzz target for FUZZTIME each (go test allows one target per
 # run). New failures are saved under PACKAGE/testdata/fuzz as regression seeds.
 FUZZTIME ?= 5s
-FUZZ_TARGETS := kvm:FuzzOpen kvm:FuzzMinidumpHeader kvm:FuzzELFCoreHeader kvm:FuzzPageTable4 kvm:FuzzDumpAvail kvm:FuzzBitmapRank \
+FUZZ_TARGETS := kvm:FuzzOpen kvm:FuzzMinidumpHeader kvm:FuzzELFCoreHeader kvm:FuzzDumpDevice kvm:FuzzPageTable4 kvm:FuzzDumpAvail kvm:FuzzBitmapRank \
 	symbols:FuzzOpen value:FuzzDecode eval:FuzzParse eval:FuzzEval vnetwalk:FuzzWalk
 
 fuzz-short: deps

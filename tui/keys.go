@@ -15,6 +15,7 @@ type KeyMap struct {
 	Compare                               key.Binding
 	Panic                                 key.Binding
 	Search                                key.Binding
+	Refresh                               key.Binding // read memory again (live sources)
 	Help                                  key.Binding
 	Quit                                  key.Binding
 }
@@ -42,6 +43,7 @@ func DefaultKeyMap() KeyMap {
 		Compare:  b([]string{"c"}, "c", "compare vnets"),
 		Panic:    b([]string{"p"}, "p", "panic context"),
 		Search:   b([]string{"s"}, "s", "search all"),
+		Refresh:  b([]string{"r"}, "r", "re-read memory"),
 		Help:     b([]string{"?"}, "?", "help"),
 		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
 	}
@@ -58,6 +60,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Switch, k.Open, k.Expand, k.Collapse, k.Back},
 		{k.Filter, k.Walk, k.Raw, k.Compare, k.Search, k.Panic},
-		{k.Help, k.Quit},
+		{k.Refresh, k.Help, k.Quit},
 	}
 }

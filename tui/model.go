@@ -137,8 +137,18 @@ func (m Model) onWalk(msg WalkMsg) (tea.Model, tea.Cmd) {
 		m.loadErr = msg.Err
 		return m, nil
 	}
+	// A refresh keeps the cursor on the vnet it was on, found by address.
+	var prev uint64
+	if v := m.vnets.selected(); v != nil {
+		prev = v.Addr
+	}
 	m.walk = msg.Walk
 	m.vnets = newVnetPane(msg.Walk)
+	for _, v := range msg.Walk.Vnets {
+		if prev != 0 && v.Addr == prev {
+			m.vnets.selectVnet(v)
+		}
+	}
 	if len(msg.Walk.Warnings) > 0 {
 		m.status = warningStatus(msg.Walk.Warnings)
 	}
@@ -201,6 +211,14 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Switch):
 		m.focusRight = !m.focusRight
 		return m, nil
+	case key.Matches(msg, m.keys.Refresh):
+		// Memory may have changed (a live kernel or a running guest), so
+		// everything is read again from the vnet list down.
+		m.cache = map[*vnetwalk.Vnet]VarsMsg{}
+		m.vars.setVars(nil, nil, nil)
+		m.right = viewVars
+		m.status = "re-reading the vnet list and variables"
+		return m, m.src.walkCmd()
 	case key.Matches(msg, m.keys.Panic):
 		return m.jumpToPanic()
 	case key.Matches(msg, m.keys.Compare) && m.right != viewCompare:

@@ -395,3 +395,30 @@ func checkCompareRow(t *testing.T, screen string, o map[string]any, name, field 
 		}
 	}
 }
+
+// TestRefreshKeepsSelection re-reads memory with r: the walk runs again,
+// the cursor stays on the same vnet (by address) and its variables are
+// read again, here still jail db's V_ip_defttl as gdb read it.
+func TestRefreshKeepsSelection(t *testing.T) {
+	d := newDriver(t, 160, 48)
+	want := fmt.Sprint(oracleValue(t, oracle(t), "db", "ip_defttl"))
+
+	d.keys("down", "down", "down", "down") // prison0, web, web.php, web.static, db
+	m := d.m.(Model)
+	before := m.vnets.selected()
+	if before == nil || len(before.Jails) == 0 || before.Jails[0].Name != "db" {
+		t.Fatalf("cursor on %v, want jail db's vnet", before)
+	}
+	d.keys("r")
+	m = d.m.(Model)
+	after := m.vnets.selected()
+	if after == before {
+		t.Fatal("r did not walk the vnet list again")
+	}
+	if after == nil || after.Addr != before.Addr {
+		t.Errorf("after r the cursor is on %v, want the vnet at %#x", after, before.Addr)
+	}
+	if l, ok := screenLine(d.screen(), "ip_defttl"); !ok || !strings.HasSuffix(strings.TrimSpace(l), " "+want) {
+		t.Errorf("after r the ip_defttl line is %q, want the value %s", l, want)
+	}
+}

@@ -96,6 +96,31 @@ func TestMissingCoreNoFallback(t *testing.T) {
 		t.Errorf("output %q from a run without a memory source", out)
 	}
 
+}
+
+// TestDirectoryCoreNoFallback names a directory as the memory source: the
+// run fails naming it and prints nothing.
+func TestDirectoryCoreNoFallback(t *testing.T) {
+	tmp := t.TempDir()
+	kernel := unzstd(t, findFile(filepath.Join(coresDir, mainVariant), "kernel"), tmp)
+	dir := filepath.Join(tmp, "crash")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, "-N", kernel, "-M", dir, "--cache-dir", tmp, "print", "hz")
+	if err == nil || !strings.Contains(err.Error(), dir+": not a regular file") {
+		t.Errorf("error %v, want one saying %s is not a regular file", err, dir)
+	}
+	if out != "" {
+		t.Errorf("output %q from a run without a memory source", out)
+	}
+}
+
+// TestPermissionDeniedCore names a file without read permission as the
+// memory source. It is skipped where that permission is not enforced.
+func TestPermissionDeniedCore(t *testing.T) {
+	tmp := t.TempDir()
+	kernel := unzstd(t, findFile(filepath.Join(coresDir, mainVariant), "kernel"), tmp)
 	unreadable := filepath.Join(tmp, "vmcore.1")
 	if err := os.WriteFile(unreadable, []byte("x"), 0o000); err != nil {
 		t.Fatal(err)
@@ -104,7 +129,7 @@ func TestMissingCoreNoFallback(t *testing.T) {
 		f.Close()
 		t.Skip("the test runs with permission to read a mode 000 file (root?)")
 	}
-	out, _, err = runCLI(t, "-N", kernel, "-M", unreadable, "--cache-dir", tmp, "print", "hz")
+	out, _, err := runCLI(t, "-N", kernel, "-M", unreadable, "--cache-dir", tmp, "print", "hz")
 	if !errors.Is(err, os.ErrPermission) || !strings.Contains(err.Error(), unreadable) {
 		t.Errorf("error %v, want a permission error naming %s", err, unreadable)
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // supportedFormats lists what Open reads, for error messages.
-const supportedFormats = "amd64 and arm64 minidumps (versions 1 to 3), FreeBSD full dumps (ELF cores with OSABI 255), " +
+const supportedFormats = "amd64 and arm64 minidumps (versions 1 to 3), i386 and riscv minidumps (versions 1 and 2), FreeBSD full dumps (ELF cores with OSABI 255), " +
 	"QEMU dump-guest-memory ELF cores, raw physical memory images, and gzip, zstd or bzip2 compressions of them"
 
 // Open opens a memory source. The format is detected from the file's
@@ -17,6 +17,9 @@ const supportedFormats = "amd64 and arm64 minidumps (versions 1 to 3), FreeBSD f
 //   - "minidump-amd64-v1" to "-v3": a FreeBSD amd64 minidump
 //   - "minidump-arm64-v1" to "-v3": a FreeBSD arm64 minidump, with "-16k"
 //     appended when the kernel used 16 KiB pages
+//   - "minidump-i386-v1", "-v2": a FreeBSD i386 minidump, "minidump-i386-pae-v1"
+//     and "-v2" when the kernel ran in PAE mode
+//   - "minidump-riscv-v1", "-v2": a FreeBSD riscv minidump
 //   - "full-elf": a FreeBSD full dump, an ELF core with OSABI 255
 //   - "qemu-elf": an ELF core written by QEMU's dump-guest-memory
 //   - "raw": a physical memory image, where file offset = physical address
@@ -123,12 +126,17 @@ func openDetected(file *dumpFile, head []byte, opts Options) (*core, error) {
 // openMinidump dispatches on the minidump's architecture.
 func openMinidump(file *dumpFile, head []byte, opts Options) (*core, error) {
 	magic := string(bytes.TrimRight(head[:min(len(head), minidumpMagicLen)], "\x00"))
-	if magic == minidumpARM64Magic {
+	switch magic {
+	case minidumpARM64Magic:
 		return openMinidumpARM64Core(file, opts)
+	case minidumpI386Magic:
+		return openMinidumpI386Core(file, opts)
+	case minidumpRISCVMagic:
+		return openMinidumpRISCVCore(file, opts)
 	}
 	if magic != minidumpAMD64Magic {
 		if arch, ok := strings.CutPrefix(magic, "minidump FreeBSD/"); ok {
-			return nil, &FormatError{File: file.path, Msg: fmt.Sprintf("%s minidumps are not supported yet (only amd64 and arm64 minidumps are)", arch), Err: errors.ErrUnsupported}
+			return nil, &FormatError{File: file.path, Msg: fmt.Sprintf("%s minidumps are not supported yet (only amd64, arm64, i386 and riscv minidumps are)", arch), Err: errors.ErrUnsupported}
 		}
 		return nil, &FormatError{File: file.path, Msg: fmt.Sprintf("unknown minidump magic %q", magic), Err: ErrUnknownFormat}
 	}

@@ -50,7 +50,11 @@ func (t *Table) dwarfIdx() (*dwarfIndex, error) {
 		return nil, t.dwarfErr
 	}
 	t.indexOnce.Do(func() {
-		t.index, t.indexErr = buildIndex(t.dwarf, t.debugInfoSize())
+		if t.raw != nil {
+			t.index, t.indexErr = skimIndex(t.raw)
+		} else {
+			t.index, t.indexErr = buildIndex(t.dwarf, t.debugInfoSize())
+		}
 		if t.indexErr != nil {
 			t.indexErr = fmt.Errorf("index DWARF of %s: %w", t.DebugPath(), t.indexErr)
 		}

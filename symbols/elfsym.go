@@ -1,9 +1,11 @@
 package symbols
 
 import (
+	"cmp"
 	"debug/elf"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -62,13 +64,30 @@ func buildSymbolIndex(raw []elf.Symbol, f *elf.File, file string) symbolIndex {
 			Section: sectionName(f, s.Section),
 		})
 	}
-	sort.SliceStable(idx.sorted, func(i, j int) bool {
+	// Sort by address, then by preference, then by position in the table,
+	// through a permutation: moving indexes is cheaper than moving
+	// symbols, and a kernel has a few hundred thousand of them.
+	order := make([]int32, len(idx.sorted))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
 		a, b := &idx.sorted[i], &idx.sorted[j]
-		if a.Addr != b.Addr {
-			return a.Addr < b.Addr
+		switch {
+		case a.Addr != b.Addr:
+			return cmp.Compare(a.Addr, b.Addr)
+		case better(a, b):
+			return -1
+		case better(b, a):
+			return 1
 		}
-		return better(a, b)
+		return cmp.Compare(i, j)
 	})
+	sorted := make([]Symbol, len(order))
+	for k, i := range order {
+		sorted[k] = idx.sorted[i]
+	}
+	idx.sorted = sorted
 
 	idx.maxEnd = make([]uint64, len(idx.sorted))
 	var end uint64

@@ -31,7 +31,9 @@ type Table struct {
 	syms     symbolIndex
 	allocs   []elf.SectionHeader // allocated sections, sorted by address
 	dwarf    *dwarf.Data
-	dwarfErr error // the error that left dwarf nil
+	dwarfErr error     // the error that left dwarf nil
+	mapped   []byte    // the debug file mapped read-only, or nil
+	raw      *rawDWARF // DWARF sections inside mapped, for the skimmer
 
 	indexOnce sync.Once
 	index     *dwarfIndex
@@ -155,6 +157,9 @@ func (t *Table) loadDWARF() {
 			file, ErrNoDebugInfo)
 		return
 	}
+	if t.mapDWARF() {
+		return
+	}
 	d, err := t.debug.DWARF()
 	if err != nil {
 		t.dwarfErr = fmt.Errorf("read DWARF of %s: %w", file, err)
@@ -183,6 +188,13 @@ func (t *Table) debugInfoSize() int64 {
 // Close closes the kernel and debug files.
 func (t *Table) Close() error {
 	var errs []error
+	t.dwarfMu.Lock()
+	if t.mapped != nil {
+		errs = append(errs, unmapFile(t.mapped))
+		t.mapped, t.raw, t.index = nil, nil, nil
+		t.dwarf, t.dwarfErr = nil, fmt.Errorf("%s: %w", t.DebugPath(), os.ErrClosed)
+	}
+	t.dwarfMu.Unlock()
 	if t.debugFile != nil {
 		errs = append(errs, t.debugFile.Close())
 		t.debugFile = nil

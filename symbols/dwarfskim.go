@@ -1,0 +1,796 @@
+package symbols
+
+import (
+	"debug/dwarf"
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// This file builds the same name index as buildIndex without debug/dwarf.
+// debug/dwarf decodes every attribute of every DIE into an Entry; the
+// skimmer instead reads each unit's abbreviation table once, steps over
+// DIEs whose attributes all have fixed sizes in one addition, and decodes
+// attributes only for the direct children of a unit that the index keeps.
+// Units are skimmed in parallel, in contiguous runs whose results are
+// merged in file order, so the index lists DIEs in the order buildIndex
+// does.
+
+// rawDWARF holds the DWARF sections the skimmer reads, as slices of the
+// mapped debug file.
+type rawDWARF struct {
+	info, abbrev, str, lineStr, strOffsets []byte
+	mapped                                 bool // info is a file mapping whose pages may be dropped
+}
+
+// DWARF form codes (DWARF 5 section 7.5.6, plus the GNU extensions).
+const (
+	formAddr          = 0x01
+	formBlock2        = 0x03
+	formBlock4        = 0x04
+	formData2         = 0x05
+	formData4         = 0x06
+	formData8         = 0x07
+	formString        = 0x08
+	formBlock         = 0x09
+	formBlock1        = 0x0a
+	formData1         = 0x0b
+	formFlag          = 0x0c
+	formSdata         = 0x0d
+	formStrp          = 0x0e
+	formUdata         = 0x0f
+	formRefAddr       = 0x10
+	formRef1          = 0x11
+	formRef2          = 0x12
+	formRef4          = 0x13
+	formRef8          = 0x14
+	formRefUdata      = 0x15
+	formIndirect      = 0x16
+	formSecOffset     = 0x17
+	formExprloc       = 0x18
+	formFlagPresent   = 0x19
+	formStrx          = 0x1a
+	formAddrx         = 0x1b
+	formRefSup4       = 0x1c
+	formStrpSup       = 0x1d
+	formData16        = 0x1e
+	formLineStrp      = 0x1f
+	formRefSig8       = 0x20
+	formImplicitConst = 0x21
+	formLoclistx      = 0x22
+	formRnglistx      = 0x23
+	formRefSup8       = 0x24
+	formStrx1         = 0x25
+	formStrx2         = 0x26
+	formStrx3         = 0x27
+	formStrx4         = 0x28
+	formAddrx1        = 0x29
+	formAddrx2        = 0x2a
+	formAddrx3        = 0x2b
+	formAddrx4        = 0x2c
+	formGNUAddrIndex  = 0x1f01
+	formGNUStrIndex   = 0x1f02
+	formGNURefAlt     = 0x1f20
+	formGNUStrpAlt    = 0x1f21
+)
+
+// A unitSpan is one unit's place in .debug_info.
+type unitSpan struct {
+	off, end  int // the unit header's first byte and the byte after the unit
+	data      int // the first DIE
+	version   int
+	offSize   int // 4 or 8: 32- or 64-bit DWARF
+	addrSize  int
+	abbrevOff uint64
+}
+
+// An abbrevAttr is one attribute specification of an abbreviation.
+type abbrevAttr struct {
+	attr     dwarf.Attr
+	form     uint64
+	implicit int64
+}
+
+// An abbrev is one abbreviation declaration.
+type abbrev struct {
+	tag      dwarf.Tag
+	children bool
+	attrs    []abbrevAttr
+	fixed    int // bytes taken by all attribute values, or -1 if any form has a variable size
+}
+
+// listUnits reads the unit headers of .debug_info.
+func listUnits(info []byte) ([]unitSpan, error) {
+	var units []unitSpan
+	for off := 0; off < len(info); {
+		u := unitSpan{off: off}
+		if len(info)-off < 4 {
+			return nil, fmt.Errorf(".debug_info offset %#x: truncated unit header", off)
+		}
+		length := uint64(binary.LittleEndian.Uint32(info[off:]))
+		p := off + 4
+		u.offSize = 4
+		switch {
+		case length == 0xffffffff:
+			if len(info)-p < 8 {
+				return nil, fmt.Errorf(".debug_info offset %#x: truncated unit header", off)
+			}
+			length = binary.LittleEndian.Uint64(info[p:])
+			p += 8
+			u.offSize = 8
+		case length >= 0xfffffff0:
+			return nil, fmt.Errorf(".debug_info offset %#x: reserved unit length %#x", off, length)
+		}
+		if length > uint64(len(info)-p) {
+			return nil, fmt.Errorf(".debug_info offset %#x: unit length %#x runs past the section's end (%#x)",
+				off, length, len(info))
+		}
+		u.end = p + int(length)
+		h := info[p:u.end]
+		need := func(n int) error {
+			if len(h) < n {
+				return fmt.Errorf(".debug_info offset %#x: truncated unit header", off)
+			}
+			return nil
+		}
+		if err := need(2); err != nil {
+			return nil, err
+		}
+		u.version = int(binary.LittleEndian.Uint16(h))
+		h = h[2:]
+		if u.version < 2 || u.version > 5 {
+			return nil, fmt.Errorf(".debug_info offset %#x: unsupported DWARF version %d", off, u.version)
+		}
+		readOff := func() uint64 {
+			if u.offSize == 8 {
+				v := binary.LittleEndian.Uint64(h)
+				h = h[8:]
+				return v
+			}
+			v := uint64(binary.LittleEndian.Uint32(h))
+			h = h[4:]
+			return v
+		}
+		if u.version >= 5 {
+			if err := need(2 + u.offSize); err != nil {
+				return nil, err
+			}
+			unitType := h[0]
+			u.addrSize = int(h[1])
+			h = h[2:]
+			u.abbrevOff = readOff()
+			extra := 0
+			switch unitType {
+			case 2, 6: // DW_UT_type, DW_UT_split_type: signature and type offset
+				extra = 8 + u.offSize
+			case 4, 5: // DW_UT_skeleton, DW_UT_split_compile: unit ID
+				extra = 8
+			}
+			if err := need(extra); err != nil {
+				return nil, err
+			}
+			h = h[extra:]
+		} else {
+			if err := need(u.offSize + 1); err != nil {
+				return nil, err
+			}
+			u.abbrevOff = readOff()
+			u.addrSize = int(h[0])
+			h = h[1:]
+		}
+		u.data = u.end - len(h)
+		units = append(units, u)
+		off = u.end
+	}
+	return units, nil
+}
+
+// uleb reads an unsigned LEB128 number at b[p:], returning it and the
+// position after it, or -1 if it runs past the end.
+func uleb(b []byte, p int) (uint64, int) {
+	var v uint64
+	var shift uint
+	for p < len(b) {
+		c := b[p]
+		p++
+		if shift < 64 {
+			v |= uint64(c&0x7f) << shift
+		}
+		if c < 0x80 {
+			return v, p
+		}
+		shift += 7
+	}
+	return 0, -1
+}
+
+// sleb reads a signed LEB128 number like uleb.
+func sleb(b []byte, p int) (int64, int) {
+	var v int64
+	var shift uint
+	for p < len(b) {
+		c := b[p]
+		p++
+		if shift < 64 {
+			v |= int64(c&0x7f) << shift
+		}
+		shift += 7
+		if c < 0x80 {
+			if shift < 64 && c&0x40 != 0 {
+				v |= -1 << shift
+			}
+			return v, p
+		}
+	}
+	return 0, -1
+}
+
+// fixedFormSize returns the size of a value of form, or -1 if the size
+// depends on the value.
+func fixedFormSize(form uint64, u *unitSpan) int {
+	switch form {
+	case formFlagPresent, formImplicitConst:
+		return 0
+	case formData1, formRef1, formFlag, formStrx1, formAddrx1:
+		return 1
+	case formData2, formRef2, formStrx2, formAddrx2:
+		return 2
+	case formStrx3, formAddrx3:
+		return 3
+	case formData4, formRef4, formRefSup4, formStrx4, formAddrx4:
+		return 4
+	case formData8, formRef8, formRefSig8, formRefSup8:
+		return 8
+	case formData16:
+		return 16
+	case formAddr:
+		return u.addrSize
+	case formStrp, formLineStrp, formSecOffset, formStrpSup, formGNURefAlt, formGNUStrpAlt:
+		return u.offSize
+	case formRefAddr:
+		if u.version == 2 {
+			return u.addrSize
+		}
+		return u.offSize
+	}
+	return -1
+}
+
+// parseAbbrevs reads the abbreviation table at off for unit u, indexed by
+// code.
+func parseAbbrevs(data []byte, off uint64, u *unitSpan) ([]abbrev, error) {
+	if off >= uint64(len(data)) {
+		return nil, fmt.Errorf("abbreviation offset %#x is past the end of .debug_abbrev (%#x)", off, len(data))
+	}
+	var table []abbrev
+	var all []abbrevAttr // every attribute of the table, in one allocation
+	type span struct{ code, first int }
+	var spans []span
+	p := int(off)
+	for {
+		code, q := uleb(data, p)
+		if q < 0 {
+			return nil, fmt.Errorf(".debug_abbrev offset %#x: table runs past the end", off)
+		}
+		p = q
+		if code == 0 {
+			for k, sp := range spans {
+				end := len(all)
+				if k+1 < len(spans) {
+					end = spans[k+1].first
+				}
+				table[sp.code].attrs = all[sp.first:end:end]
+			}
+			return table, nil
+		}
+		if code > 1<<20 {
+			return nil, fmt.Errorf(".debug_abbrev offset %#x: abbreviation code %d is too large", p, code)
+		}
+		tag, q := uleb(data, p)
+		if q < 0 || q >= len(data) {
+			return nil, fmt.Errorf(".debug_abbrev offset %#x: table runs past the end", off)
+		}
+		a := abbrev{tag: dwarf.Tag(tag), children: data[q] != 0}
+		first := len(all)
+		p = q + 1
+		for {
+			attr, q := uleb(data, p)
+			if q < 0 {
+				return nil, fmt.Errorf(".debug_abbrev offset %#x: table runs past the end", off)
+			}
+			form, q2 := uleb(data, q)
+			if q2 < 0 {
+				return nil, fmt.Errorf(".debug_abbrev offset %#x: table runs past the end", off)
+			}
+			p = q2
+			if attr == 0 && form == 0 {
+				break
+			}
+			at := abbrevAttr{attr: dwarf.Attr(attr), form: form}
+			if form == formImplicitConst {
+				at.implicit, p = sleb(data, p)
+				if p < 0 {
+					return nil, fmt.Errorf(".debug_abbrev offset %#x: table runs past the end", off)
+				}
+			}
+			all = append(all, at)
+		}
+		a.fixed = 0
+		for _, at := range all[first:] {
+			n := fixedFormSize(at.form, u)
+			if n < 0 {
+				a.fixed = -1
+				break
+			}
+			a.fixed += n
+		}
+		for uint64(len(table)) <= code {
+			table = append(table, abbrev{fixed: -2}) // -2 marks an unused code
+		}
+		if table[code].fixed != -2 {
+			return nil, fmt.Errorf(".debug_abbrev offset %#x: abbreviation code %d is declared twice", off, code)
+		}
+		table[code] = a
+		spans = append(spans, span{int(code), first})
+	}
+}
+
+// A skimmer reads the units of one run.
+type skimmer struct {
+	raw   *rawDWARF
+	units []unitSpan // every unit, sorted, to find the unit of a reference
+	key   []byte     // scratch for index keys
+
+	// The names found in the current run, each with its DIEs in file
+	// order. Indexes into the lists keep lookups of known names free of
+	// allocations.
+	vars      map[string]int
+	varLists  [][]varRef
+	types     map[string]int
+	typeLists [][]typeRef
+
+	tables     map[uint64][]abbrev // parsed abbreviation tables, by offset and unit shape
+	strOffBase uint64
+}
+
+// An attrValue is one decoded attribute value.
+type attrValue struct {
+	u   uint64
+	s   []byte // for string forms
+	isS bool
+}
+
+// value reads the value of form at p in unit u and returns it with the
+// position after it.
+func (s *skimmer) value(u *unitSpan, p int, form uint64, implicit int64) (attrValue, int, error) {
+	info := s.raw.info[:u.end]
+	bad := func() (attrValue, int, error) {
+		return attrValue{}, 0, fmt.Errorf(".debug_info offset %#x: attribute value of form %#x runs past the end of its unit", p, form)
+	}
+	if n := fixedFormSize(form, u); n >= 0 {
+		if p+n > len(info) {
+			return bad()
+		}
+		var v uint64
+		switch n {
+		case 1:
+			v = uint64(info[p])
+		case 2:
+			v = uint64(binary.LittleEndian.Uint16(info[p:]))
+		case 3:
+			v = uint64(info[p]) | uint64(info[p+1])<<8 | uint64(info[p+2])<<16
+		case 4:
+			v = uint64(binary.LittleEndian.Uint32(info[p:]))
+		case 8:
+			v = binary.LittleEndian.Uint64(info[p:])
+		}
+		if form == formImplicitConst {
+			v = uint64(implicit)
+		}
+		if form == formFlagPresent {
+			v = 1
+		}
+		return attrValue{u: v}, p + n, nil
+	}
+	switch form {
+	case formString:
+		for q := p; q < len(info); q++ {
+			if info[q] == 0 {
+				return attrValue{s: info[p:q], isS: true}, q + 1, nil
+			}
+		}
+		return bad()
+	case formSdata:
+		v, q := sleb(info, p)
+		if q < 0 {
+			return bad()
+		}
+		return attrValue{u: uint64(v)}, q, nil
+	case formUdata, formRefUdata, formStrx, formAddrx, formLoclistx, formRnglistx, formGNUAddrIndex, formGNUStrIndex:
+		v, q := uleb(info, p)
+		if q < 0 {
+			return bad()
+		}
+		return attrValue{u: v}, q, nil
+	case formBlock1, formBlock2, formBlock4, formBlock, formExprloc:
+		var n uint64
+		q := p
+		switch form {
+		case formBlock1:
+			if q+1 > len(info) {
+				return bad()
+			}
+			n, q = uint64(info[q]), q+1
+		case formBlock2:
+			if q+2 > len(info) {
+				return bad()
+			}
+			n, q = uint64(binary.LittleEndian.Uint16(info[q:])), q+2
+		case formBlock4:
+			if q+4 > len(info) {
+				return bad()
+			}
+			n, q = uint64(binary.LittleEndian.Uint32(info[q:])), q+4
+		default:
+			n, q = uleb(info, q)
+			if q < 0 {
+				return bad()
+			}
+		}
+		if n > uint64(len(info)-q) {
+			return bad()
+		}
+		return attrValue{}, q + int(n), nil
+	case formIndirect:
+		f, q := uleb(info, p)
+		if q < 0 {
+			return bad()
+		}
+		if f == formIndirect || f == formImplicitConst {
+			return attrValue{}, 0, fmt.Errorf(".debug_info offset %#x: DW_FORM_indirect names form %#x", p, f)
+		}
+		return s.value(u, q, f, 0)
+	}
+	return attrValue{}, 0, fmt.Errorf(".debug_info offset %#x: unknown DWARF attribute form %#x", p, form)
+}
+
+// stringValue resolves a string-valued attribute; ok is false for forms
+// that do not name a string in this file.
+func (s *skimmer) stringValue(u *unitSpan, form uint64, v attrValue) ([]byte, bool) {
+	if v.isS {
+		return v.s, true
+	}
+	switch form {
+	case formStrp:
+		return cString(s.raw.str, v.u)
+	case formLineStrp:
+		return cString(s.raw.lineStr, v.u)
+	case formStrx, formStrx1, formStrx2, formStrx3, formStrx4, formGNUStrIndex:
+		size := uint64(u.offSize)
+		at := s.strOffBase + v.u*size
+		if v.u > uint64(len(s.raw.strOffsets)) || at+size > uint64(len(s.raw.strOffsets)) {
+			return nil, false
+		}
+		var off uint64
+		if size == 8 {
+			off = binary.LittleEndian.Uint64(s.raw.strOffsets[at:])
+		} else {
+			off = uint64(binary.LittleEndian.Uint32(s.raw.strOffsets[at:]))
+		}
+		return cString(s.raw.str, off)
+	}
+	return nil, false
+}
+
+func cString(sec []byte, off uint64) ([]byte, bool) {
+	if off >= uint64(len(sec)) {
+		return nil, false
+	}
+	b := sec[off:]
+	for i, c := range b {
+		if c == 0 {
+			return b[:i], true
+		}
+	}
+	return nil, false
+}
+
+// abbrevs returns unit u's abbreviation table.
+func (s *skimmer) abbrevs(u *unitSpan) ([]abbrev, error) {
+	// The fixed sizes depend on the unit's offset and address sizes and
+	// version, so they are part of the key.
+	key := u.abbrevOff<<8 | uint64(u.offSize)<<4 | uint64(u.addrSize&0xf)
+	if u.version == 2 {
+		key |= 1 << 7
+	}
+	if t, ok := s.tables[key]; ok {
+		return t, nil
+	}
+	t, err := parseAbbrevs(s.raw.abbrev, u.abbrevOff, u)
+	if err != nil {
+		return nil, fmt.Errorf("unit at .debug_info offset %#x: %w", u.off, err)
+	}
+	s.tables[key] = t
+	return t, nil
+}
+
+// A dieSummary holds the attributes of a DIE that the index uses.
+type dieSummary struct {
+	name         []byte
+	decl, extern bool
+	spec         int64 // DW_AT_specification's .debug_info offset, or -1
+	strOffBase   uint64
+	hasStrOff    bool
+}
+
+// summarize decodes the DIE with abbreviation a whose attributes start at
+// p, returning the summary and the position after the DIE's attributes.
+func (s *skimmer) summarize(u *unitSpan, a *abbrev, p int) (dieSummary, int, error) {
+	sum := dieSummary{spec: -1}
+	for _, at := range a.attrs {
+		form := at.form
+		v, q, err := s.value(u, p, form, at.implicit)
+		if err != nil {
+			return sum, 0, err
+		}
+		if form == formIndirect {
+			// The real form is needed to interpret the value.
+			form, _ = uleb(s.raw.info, p)
+		}
+		p = q
+		switch at.attr {
+		case dwarf.AttrName:
+			if b, ok := s.stringValue(u, form, v); ok {
+				sum.name = b
+			}
+		case dwarf.AttrDeclaration:
+			sum.decl = v.u != 0 && (form == formFlag || form == formFlagPresent)
+		case dwarf.AttrExternal:
+			sum.extern = v.u != 0 && (form == formFlag || form == formFlagPresent)
+		case dwarf.AttrSpecification:
+			switch form {
+			case formRef1, formRef2, formRef4, formRef8, formRefUdata:
+				sum.spec = int64(u.off) + int64(v.u)
+			case formRefAddr:
+				sum.spec = int64(v.u)
+			}
+		case dwarf.AttrStrOffsetsBase:
+			sum.strOffBase, sum.hasStrOff = v.u, true
+		}
+	}
+	return sum, p, nil
+}
+
+// skimUnit adds the direct children of unit u to s.idx.
+func (s *skimmer) skimUnit(u *unitSpan) error {
+	table, err := s.abbrevs(u)
+	if err != nil {
+		return err
+	}
+	info := s.raw.info[:u.end]
+	unitOff := dwarf.Offset(u.off)
+	s.strOffBase = 8 // the size of a 32-bit .debug_str_offsets header
+	if u.offSize == 8 {
+		s.strOffBase = 16
+	}
+	depth := 0
+	for p := u.data; p < len(info); {
+		dieOff := p
+		code, q := uleb(info, p)
+		if q < 0 {
+			return fmt.Errorf(".debug_info offset %#x: abbreviation code runs past the end of its unit", p)
+		}
+		p = q
+		if code == 0 {
+			depth = max(depth-1, 0)
+			continue
+		}
+		if code >= uint64(len(table)) || table[code].fixed == -2 {
+			return fmt.Errorf(".debug_info offset %#x: abbreviation code %d is not in the unit's table at .debug_abbrev offset %#x",
+				dieOff, code, u.abbrevOff)
+		}
+		a := &table[code]
+		switch {
+		case a.tag == dwarf.TagCompileUnit || a.tag == dwarf.TagPartialUnit || a.tag == dwarf.TagTypeUnit:
+			sum, q, err := s.summarize(u, a, p)
+			if err != nil {
+				return err
+			}
+			if sum.hasStrOff {
+				s.strOffBase = sum.strOffBase
+			}
+			unitOff, depth, p = dwarf.Offset(dieOff), 0, q
+		case depth == 1 && indexedTag(a.tag):
+			sum, q, err := s.summarize(u, a, p)
+			if err != nil {
+				return err
+			}
+			p = q
+			if err := s.add(a.tag, dwarf.Offset(dieOff), unitOff, sum); err != nil {
+				return err
+			}
+		case a.fixed >= 0:
+			p += a.fixed
+			if p > len(info) {
+				return fmt.Errorf(".debug_info offset %#x: DIE runs past the end of its unit", dieOff)
+			}
+		default:
+			for _, at := range a.attrs {
+				_, q, err := s.value(u, p, at.form, at.implicit)
+				if err != nil {
+					return err
+				}
+				p = q
+			}
+		}
+		if a.children {
+			depth++
+		}
+	}
+	return nil
+}
+
+func indexedTag(tag dwarf.Tag) bool {
+	switch tag {
+	case dwarf.TagVariable, dwarf.TagStructType, dwarf.TagUnionType, dwarf.TagEnumerationType,
+		dwarf.TagTypedef, dwarf.TagBaseType:
+		return true
+	}
+	return false
+}
+
+// add records one DIE, as dwarfIndex.add does for debug/dwarf entries.
+func (s *skimmer) add(tag dwarf.Tag, off, unit dwarf.Offset, sum dieSummary) error {
+	switch tag {
+	case dwarf.TagVariable:
+		name, external := sum.name, sum.extern
+		if sum.spec >= 0 {
+			spec, err := s.summaryAt(sum.spec)
+			if err != nil {
+				return fmt.Errorf("DW_AT_specification of variable DIE %#x: %w", off, err)
+			}
+			if len(name) == 0 {
+				name = spec.name
+			}
+			external = external || spec.extern
+		}
+		if len(name) == 0 {
+			return nil
+		}
+		i, ok := s.vars[string(name)]
+		if !ok {
+			i = len(s.varLists)
+			s.vars[string(name)] = i
+			s.varLists = append(s.varLists, nil)
+		}
+		s.varLists[i] = append(s.varLists[i], varRef{off, unit, sum.decl, external})
+	case dwarf.TagStructType:
+		s.addType("struct ", sum.name, off, sum.decl)
+	case dwarf.TagUnionType:
+		s.addType("union ", sum.name, off, sum.decl)
+	case dwarf.TagEnumerationType:
+		s.addType("enum ", sum.name, off, sum.decl)
+	case dwarf.TagTypedef:
+		s.addType("", sum.name, off, sum.decl)
+	case dwarf.TagBaseType:
+		s.addType("", sum.name, off, sum.decl)
+		if c := canonicalBaseName(string(sum.name)); c != string(sum.name) {
+			s.addType("", []byte(c), off, sum.decl)
+		}
+	}
+	return nil
+}
+
+func (s *skimmer) addType(prefix string, name []byte, off dwarf.Offset, decl bool) {
+	if len(name) == 0 {
+		return
+	}
+	s.key = append(append(s.key[:0], prefix...), name...)
+	i, ok := s.types[string(s.key)]
+	if !ok {
+		i = len(s.typeLists)
+		s.types[string(s.key)] = i
+		s.typeLists = append(s.typeLists, nil)
+	}
+	s.typeLists[i] = append(s.typeLists[i], typeRef{off, decl})
+}
+
+// summaryAt decodes the DIE at .debug_info offset off, which may lie in
+// another unit.
+func (s *skimmer) summaryAt(off int64) (dieSummary, error) {
+	lo, hi := 0, len(s.units)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if int64(s.units[m].end) <= off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo == len(s.units) || off < int64(s.units[lo].data) {
+		return dieSummary{}, fmt.Errorf("no DWARF entry starts at offset %#x", off)
+	}
+	u := &s.units[lo]
+	table, err := s.abbrevs(u)
+	if err != nil {
+		return dieSummary{}, err
+	}
+	code, p := uleb(s.raw.info[:u.end], int(off))
+	if p < 0 || code == 0 || code >= uint64(len(table)) || table[code].fixed == -2 {
+		return dieSummary{}, fmt.Errorf("no DWARF entry starts at offset %#x", off)
+	}
+	sum, _, err := s.summarize(u, &table[code], p)
+	return sum, err
+}
+
+// skimIndex builds the name index from raw sections, using every CPU.
+func skimIndex(raw *rawDWARF) (*dwarfIndex, error) {
+	units, err := listUnits(raw.info)
+	if err != nil {
+		return nil, err
+	}
+	// Runs of about equal size, several per worker so that a slow run does
+	// not leave the other workers idle.
+	workers := runtime.GOMAXPROCS(0)
+	target := len(raw.info)/(workers*8) + 1
+	type run struct {
+		first, last int // units[first:last]
+		vars        map[string]int
+		varLists    [][]varRef
+		types       map[string]int
+		typeLists   [][]typeRef
+		err         error
+	}
+	var runs []*run
+	for i := 0; i < len(units); {
+		j, size := i, 0
+		for j < len(units) && (size < target || j == i) {
+			size += units[j].end - units[j].off
+			j++
+		}
+		runs = append(runs, &run{first: i, last: j})
+		i = j
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, len(runs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := &skimmer{raw: raw, units: units, tables: make(map[uint64][]abbrev)}
+			for {
+				n := int(next.Add(1)) - 1
+				if n >= len(runs) {
+					return
+				}
+				r := runs[n]
+				s.vars, s.varLists = make(map[string]int), nil
+				s.types, s.typeLists = make(map[string]int), nil
+				for k := r.first; k < r.last && r.err == nil; k++ {
+					r.err = s.skimUnit(&units[k])
+				}
+				r.vars, r.varLists, r.types, r.typeLists = s.vars, s.varLists, s.types, s.typeLists
+				if raw.mapped {
+					dropPages(raw.info[units[r.first].off:units[r.last-1].end])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	idx := &dwarfIndex{vars: make(map[string][]varRef), types: make(map[string][]typeRef)}
+	for _, r := range runs {
+		if r.err != nil {
+			return nil, r.err
+		}
+		for k, i := range r.vars {
+			idx.vars[k] = append(idx.vars[k], r.varLists[i]...)
+		}
+		for k, i := range r.types {
+			idx.types[k] = append(idx.types[k], r.typeLists[i]...)
+		}
+	}
+	return idx, nil
+}

@@ -1,23 +1,35 @@
 #!/bin/sh
 # Build one variant of the test kernel into build/<variant>/kernel.
 #
-# Usage: ./build.sh clang-dwarf5 | clang-dwarf4 | gcc-dwarf4 | gcc-dwarf5
+# Usage: ./build.sh clang-dwarf5 | clang-dwarf4 | gcc-dwarf4 | gcc-dwarf5 |
+#        clang-dwarf5-reloc
+#
+# clang-dwarf5-reloc is clang-dwarf5 loaded at physical 16 MiB instead of
+# KERNLOAD (2 MiB): its ELF load addresses and kernphys are 0x1000000, and
+# its KERNBASE region maps physical 14 MiB upwards, so the link addresses
+# stay those of the other variants.
 #
 # clang targets FreeBSD 14 directly, so its objects and the linked kernel
 # carry ELF OSABI 9 (FreeBSD). gcc builds for the host target; its kernel
 # gets OSABI 9 patched into e_ident afterwards.
 set -eu
 
-variant=${1:?usage: ./build.sh clang-dwarf5|clang-dwarf4|gcc-dwarf4|gcc-dwarf5}
+variant=${1:?usage: ./build.sh clang-dwarf5|clang-dwarf4|gcc-dwarf4|gcc-dwarf5|clang-dwarf5-reloc}
 cd "$(dirname "$0")"
 
+# Physical load address minus KERNLOAD, a multiple of 2 MiB.
+kerndelta=0
 case $variant in
 clang-dwarf5) cc="clang --target=x86_64-unknown-freebsd14"; dwarf=-gdwarf-5 ;;
+clang-dwarf5-reloc)
+	cc="clang --target=x86_64-unknown-freebsd14"; dwarf=-gdwarf-5
+	kerndelta=0xe00000
+	;;
 clang-dwarf4) cc="clang --target=x86_64-unknown-freebsd14"; dwarf=-gdwarf-4 ;;
 gcc-dwarf5) cc="gcc -fno-pie"; dwarf=-gdwarf-5 ;;
 gcc-dwarf4) cc="gcc -fno-pie"; dwarf=-gdwarf-4 ;;
 *)
-	echo "build.sh: unknown variant $variant (want clang-dwarf5, clang-dwarf4, gcc-dwarf4 or gcc-dwarf5)" >&2
+	echo "build.sh: unknown variant $variant (want clang-dwarf5, clang-dwarf4, gcc-dwarf4, gcc-dwarf5 or clang-dwarf5-reloc)" >&2
 	exit 2
 	;;
 esac
@@ -26,6 +38,9 @@ cflags="-ffreestanding -fno-builtin -nostdlib -mno-red-zone -mcmodel=kernel
 	-fno-pic -fno-stack-protector -mno-sse -mno-mmx -O1 -g $dwarf
 	-fno-asynchronous-unwind-tables -Wall -Wextra -Werror -Iinclude
 	-DVARIANT=\"$variant\""
+if [ "$kerndelta" != 0 ]; then
+	cflags="$cflags -DKERNDELTA=$kerndelta"
+fi
 
 out=build/$variant
 mkdir -p "$out"
@@ -50,8 +65,15 @@ for src in locore.S machdep.c pmap.c vm_page.c kern_malloc.c subr_prf.c \
 	objs="$objs $obj"
 done
 
+# The relocated variant loads every segment KERNDELTA higher.
+script=kernel.ld
+if [ "$kerndelta" != 0 ]; then
+	script=$out/kernel.ld
+	sed "s/- KERNBASE)/- KERNBASE + $kerndelta)/" kernel.ld >"$script"
+fi
+
 # shellcheck disable=SC2086 # objs is a word list
-ld.lld -T kernel.ld -nostdlib -static -z max-page-size=4096 \
+ld.lld -T "$script" -nostdlib -static -z max-page-size=4096 \
 	--build-id=none -o "$out/kernel" $objs
 
 case $variant in

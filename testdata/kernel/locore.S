@@ -10,7 +10,11 @@
  */
 
 #define	KERNBASE	0xffffffff80000000
-#define	PHYS(sym)	((sym) - KERNBASE)
+/* Load address minus KERNLOAD; build.sh sets it for the relocated variant. */
+#ifndef KERNDELTA
+#define	KERNDELTA	0
+#endif
+#define	PHYS(sym)	((sym) - KERNBASE + KERNDELTA)
 
 #define	PG_V		0x001
 #define	PG_RW		0x002
@@ -69,11 +73,29 @@ pvh_start32:
 	addl	$8, %edi
 	loop	1b
 
+#if KERNDELTA == 0
 	/* The same directory serves the identity map and KERNBASE. */
 	movl	$PHYS(boot_pd), %eax
 	orl	$(PG_V | PG_RW), %eax
 	movl	%eax, PHYS(boot_pdpt_low)
 	movl	%eax, PHYS(boot_pdpt_high) + 510 * 8
+#else
+	/* KERNBASE maps physical KERNDELTA upwards, so it gets its own directory. */
+	movl	$PHYS(boot_pd_high), %edi
+	movl	$(KERNDELTA | PG_V | PG_RW | PG_PS), %eax
+	movl	$512, %ecx
+1:	movl	%eax, (%edi)
+	movl	$0, 4(%edi)
+	addl	$0x200000, %eax
+	addl	$8, %edi
+	loop	1b
+	movl	$PHYS(boot_pd), %eax
+	orl	$(PG_V | PG_RW), %eax
+	movl	%eax, PHYS(boot_pdpt_low)
+	movl	$PHYS(boot_pd_high), %eax
+	orl	$(PG_V | PG_RW), %eax
+	movl	%eax, PHYS(boot_pdpt_high) + 510 * 8
+#endif
 	movl	$PHYS(boot_pdpt_low), %eax
 	orl	$(PG_V | PG_RW), %eax
 	movl	%eax, PHYS(boot_pml4)
@@ -145,6 +167,9 @@ boot_pml4:	.space	4096
 boot_pdpt_low:	.space	4096
 boot_pdpt_high:	.space	4096
 boot_pd:	.space	4096
+#if KERNDELTA != 0
+boot_pd_high:	.space	4096
+#endif
 boot_stack:	.space	16384
 boot_stack_top:
 	.balign	8

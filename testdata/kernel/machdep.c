@@ -28,7 +28,7 @@ int dumping;
 u_long physmem;				/* pages of RAM */
 
 /* Physical address the kernel image was loaded at (KERNSTART's address). */
-vm_paddr_t kernphys = KERNLOAD;
+vm_paddr_t kernphys = KERNLOAD + KERNDELTA;
 
 /*
  * Physical memory ranges [start, end) that a dump may contain, terminated by
@@ -49,7 +49,7 @@ static char cmdline[256];
 extern char _end[];
 
 /* Lowest physical page the page allocator hands out, just above the KERNBASE map. */
-#define	FIRST_FREE_PA	(4UL * 1024 * 1024)
+#define	FIRST_FREE_PA	(KERNDELTA + 4UL * 1024 * 1024)
 
 /*
  * Copy the RAM ranges of the PVH memory map into dump_avail, rounded inwards

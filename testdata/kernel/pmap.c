@@ -4,7 +4,7 @@
  *   - the direct map at DMAP_MIN_ADDRESS covering all RAM with 2 MiB pages;
  *   - PDP pages for the four PML4 slots from VM_MIN_KERNEL_ADDRESS up to
  *     KERNBASE's slot, as FreeBSD's create_pagetables allocates them;
- *   - KERNBASE mapping physical 0 upwards with KERNBASE_PS_PAGES 2 MiB
+ *   - KERNBASE mapping physical KERNDELTA upwards with KERNBASE_PS_PAGES 2 MiB
  *     pages, followed by 4 KiB pages for the struct pcpu area and loaded
  *     modules, up to KERNBASE + nkpt * 2 MiB;
  *   - the kernel map from VM_MIN_KERNEL_ADDRESS with 4 KiB pages through
@@ -52,7 +52,12 @@ phys_to_virt(vm_paddr_t pa)
 {
 	if (pmap_dmap_ready)
 		return ((void *)PHYS_TO_DMAP(pa));
-	return ((void *)(KERNBASE + pa));
+#if KERNDELTA != 0
+	/* A relocated kernel reaches memory below its image through the boot identity map. */
+	if (pa < KERNDELTA)
+		return ((void *)pa);
+#endif
+	return ((void *)(KERNBASE + pa - KERNDELTA));
 }
 
 static pd_entry_t *
@@ -102,18 +107,18 @@ pmap_bootstrap(void)
 	for (u_int s = 0; s < NKPML4E; s++)
 		pml4[KPML4BASE + s] = new_table();
 
-	/* KERNBASE: physical 0 upwards with 2 MiB pages. */
+	/* KERNBASE: physical KERNDELTA (0 unless relocated) upwards with 2 MiB pages. */
 	pdpt = table(pml4[pml4_index(KERNBASE)]);
 	pdpt[pdpt_index(KERNBASE)] = new_table();
 	pd = table(pdpt[pdpt_index(KERNBASE)]);
 	for (int i = 0; i < KERNBASE_PS_PAGES; i++)
-		pd[i] = (vm_paddr_t)i * NBPDR | PG_V | PG_RW | PG_PS | PG_G |
+		pd[i] = (KERNDELTA + (vm_paddr_t)i * NBPDR) | PG_V | PG_RW | PG_PS | PG_G |
 		    PG_A | PG_M;
 
 	__asm__ volatile("movq %0, %%cr3" : : "r"(KPML4phys) : "memory");
 	pmap_dmap_ready = true;
 	vm_page_dump = (uint64_t *)PHYS_TO_DMAP((uintptr_t)vm_page_dump -
-	    KERNBASE);
+	    KERNBASE + KERNDELTA);
 }
 
 /*

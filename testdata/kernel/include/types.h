@@ -48,6 +48,15 @@ typedef uint64_t	pt_entry_t;
 #define	KERNBASE		0xffffffff80000000UL
 #define	KERNLOAD		0x200000UL
 #define	KERNSTART		(KERNBASE + KERNLOAD)
+/*
+ * Physical load address minus KERNLOAD, a multiple of 2 MiB. The KERNBASE
+ * region maps physical KERNDELTA upwards, so KERNSTART lands on the image.
+ * build.sh sets it for the relocated variant. That variant imitates the UEFI
+ * loader, which may place FreeBSD 13.1 and later kernels at any 2 MiB boundary.
+ */
+#ifndef KERNDELTA
+#define	KERNDELTA		0
+#endif
 #define	DMAP_MIN_ADDRESS	0xfffff80000000000UL
 #define	DMAP_MAX_ADDRESS	0xfffffc0000000000UL
 #define	VM_MIN_KERNEL_ADDRESS	0xfffffe0000000000UL

@@ -56,7 +56,7 @@ bench: deps
 # skipped, and any other failure stops the target.
 FUZZTIME ?= 5s
 FUZZ_TARGETS := kvm:FuzzOpen kvm:FuzzMinidumpHeader kvm:FuzzELFCoreHeader kvm:FuzzDumpDevice kvm:FuzzPageTable4 kvm:FuzzDumpAvail kvm:FuzzBitmapRank \
-	symbols:FuzzOpen value:FuzzDecode eval:FuzzParse eval:FuzzEval vnetwalk:FuzzWalk
+	symbols:FuzzOpen symbols:FuzzPatchedKernel value:FuzzDecode eval:FuzzParse eval:FuzzEval vnetwalk:FuzzWalk
 
 fuzz-short: deps
 	@set -e; out=$$(mktemp); trap 'rm -f "$$out"' EXIT; \

@@ -124,10 +124,12 @@ type Segment struct {
 // KernelInfo carries what the kernel file tells about the dumped machine.
 // Sources that hold only physical memory need it to find the page tables.
 type KernelInfo struct {
-	Arch          string    // MACHINE_ARCH of the kernel ELF file: "amd64"
+	Arch          string    // MACHINE_ARCH of the kernel ELF file: "amd64" or "i386", for example
 	KernBase      uint64    // value of the symbol kernbase (KERNBASE), 0 if absent
 	KPML4physAddr uint64    // address of the variable KPML4phys, 0 if absent
 	KernPhysAddr  uint64    // address of the variable kernphys (FreeBSD 13.1 and later), 0 if absent
+	IdlePTDAddr   uint64    // i386: address of the variable IdlePTD, 0 if absent
+	IdlePDPTAddr  uint64    // i386: address of the variable IdlePDPT (PAE kernels), 0 if absent
 	Text          []Segment // read-only bytes of the kernel image, to check a raw image against
 }
 

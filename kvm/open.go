@@ -117,6 +117,8 @@ func openDetected(file *dumpFile, head []byte, opts Options) (*core, error) {
 	switch {
 	case bytes.HasPrefix(head, []byte("minidump")):
 		return openMinidump(file, head, opts)
+	case bytes.HasPrefix(head, []byte("\x7fELF")) && len(head) > 4 && head[4] == elfClass32:
+		return openELF32(file, opts)
 	case bytes.HasPrefix(head, []byte("\x7fELF")):
 		return openELF(file, opts)
 	}

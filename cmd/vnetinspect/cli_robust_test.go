@@ -201,3 +201,33 @@ func TestRunLeavesInputsUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestRealDumpDegrades reads the real, truncated amd64 minidump, whose
+// skeleton kernel has no version string and no VNET. Its README gives
+// hz = 100 and a file of 101,685,248 bytes against the 107,388,928 its
+// bitmap promises, so ceil(5,703,680 / 4096) = 1393 pages are missing.
+// print warns about both doubts and still reads hz; vnets names the
+// missing VIMAGE support.
+func TestRealDumpDegrades(t *testing.T) {
+	dir := t.TempDir()
+	kernel := unbzip2(t, filepath.Join(lldbFixtures, "kernel-amd64.bz2"), dir)
+	core := unbzip2(t, filepath.Join(lldbFixtures, "vmcore-amd64-minidump.bz2"), dir)
+
+	out, stderr, err := runCLI(t, "-N", kernel, "-M", core, "--cache-dir", dir, "print", "hz")
+	if err != nil {
+		t.Fatalf("print hz: %v", err)
+	}
+	if !strings.HasSuffix(strings.TrimSpace(out), "= 100") {
+		t.Errorf("output %q does not end in = 100", out)
+	}
+	for _, want := range []string{"its last 1393 pages are missing", "the kernel could not be matched to the core"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("standard error %q does not contain %q", stderr, want)
+		}
+	}
+
+	_, _, err = runCLI(t, "-N", kernel, "-M", core, "--cache-dir", dir, "vnets")
+	if err == nil || !strings.Contains(err.Error(), "not built with options VIMAGE") {
+		t.Errorf("vnets error %v, want one saying the kernel lacks options VIMAGE", err)
+	}
+}

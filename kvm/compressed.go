@@ -135,11 +135,11 @@ func removeStaleTemps(dir, key string) {
 	}
 }
 
-// findCached returns a complete decompressed copy of key. Keys contain
-// only letters, digits and ".-_", so they need no quoting in a pattern. A copy's name
-// ends in its size ("KEY-SIZE.core" or "KEY-SIZE.truncated.core"), so a copy
-// cut short after it was written, or edited, is detected, deleted and
-// decompressed again.
+// findCached returns a complete decompressed copy of key. A copy's name
+// ends in its size ("KEY-SIZE.core" or "KEY-SIZE.truncated.core"), so a
+// copy whose size changed after it was written, such as one cut short by a
+// full disk, is deleted and decompressed again. Keys contain only letters,
+// digits and ".-_", so they need no quoting in a pattern.
 func findCached(dir, key string) (string, bool, bool) {
 	copies, _ := filepath.Glob(filepath.Join(dir, key+"-*.core"))
 	for _, c := range copies {

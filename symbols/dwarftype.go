@@ -489,6 +489,10 @@ func (b *typeBuilder) funcType(d die, common godwarf.CommonType) (godwarf.Type, 
 // (Count -1) has size 0, and void has size 0. Unlike godwarf's Size method
 // it never returns a negative number.
 func Sizeof(t godwarf.Type) int64 {
+	// count multiplies the lengths of the arrays passed on the way down, so
+	// that nested arrays share the one bound on the walk, which damaged
+	// DWARF could otherwise make endless.
+	count := int64(1)
 	for range maxTypeDepth {
 		switch tt := t.(type) {
 		case nil, *godwarf.VoidType:
@@ -502,14 +506,15 @@ func Sizeof(t godwarf.Type) int64 {
 				return 0
 			}
 			if tt.ByteSize > 0 {
-				return tt.ByteSize
+				return count * tt.ByteSize
 			}
 			if tt.Count == 0 {
 				return 0
 			}
-			return tt.Count * Sizeof(tt.Type)
+			count *= tt.Count
+			t = tt.Type
 		default:
-			return max(t.Common().ByteSize, 0)
+			return count * max(t.Common().ByteSize, 0)
 		}
 	}
 	return 0

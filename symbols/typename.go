@@ -41,10 +41,15 @@ func spell(t godwarf.Type, decl string, quals, depth int) (string, string) {
 	if depth > maxTypeDepth {
 		return "...", decl
 	}
-	for {
+	// Damaged DWARF can make a qualifier its own target, so the chain is
+	// bounded like every other type reference.
+	for n := 0; ; n++ {
 		q, ok := t.(*godwarf.QualType)
 		if !ok {
 			break
+		}
+		if n > maxTypeDepth {
+			return "...", decl
 		}
 		quals |= qualBit(q.Qual)
 		t = q.Type
@@ -55,7 +60,8 @@ func spell(t godwarf.Type, decl string, quals, depth int) (string, string) {
 		star := "*"
 		if quals != 0 {
 			star += " " + qualString(quals)
-			if decl != "" {
+			// gdb writes "char * const[6]" but "char * const *".
+			if decl != "" && decl[0] != '[' {
 				star += " "
 			}
 		}

@@ -15,6 +15,23 @@ import (
 type dwarfIndex struct {
 	vars  map[string][]varRef
 	types map[string][]typeRef
+	skim  *skimmedIndex // when set, the maps are empty and the skimmer's index answers
+}
+
+// typeRefs returns the type DIEs whose key is key, in file order.
+func (idx *dwarfIndex) typeRefs(key string) []typeRef {
+	if idx.skim != nil {
+		return idx.skim.typeRefs(key)
+	}
+	return idx.types[key]
+}
+
+// varRefs returns the variable DIEs named name, in file order.
+func (idx *dwarfIndex) varRefs(name string) []varRef {
+	if idx.skim != nil {
+		return idx.skim.varRefs(name)
+	}
+	return idx.vars[name]
 }
 
 // A varRef is one DW_TAG_variable DIE for a name.
@@ -182,9 +199,9 @@ func (t *Table) Type(name string) (godwarf.Type, error) {
 		return nil, err
 	}
 	key := strings.Join(strings.Fields(name), " ")
-	refs := idx.types[key]
+	refs := idx.typeRefs(key)
 	if len(refs) == 0 {
-		refs = idx.types[canonicalBaseName(key)]
+		refs = idx.typeRefs(canonicalBaseName(key))
 	}
 	if len(refs) == 0 {
 		return nil, &LookupError{Kind: "type", Name: name, File: t.DebugPath()}
@@ -263,7 +280,7 @@ func (t *Table) variableRefs(name string) ([]varRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	refs := idx.vars[name]
+	refs := idx.varRefs(name)
 	if len(refs) == 0 {
 		return nil, &LookupError{Kind: "variable", Name: name, File: t.DebugPath()}
 	}

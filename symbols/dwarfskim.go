@@ -1,10 +1,13 @@
 package symbols
 
 import (
+	"cmp"
 	"debug/dwarf"
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -342,14 +345,12 @@ type skimmer struct {
 	raw   *rawDWARF
 	units []unitSpan // every unit, sorted, to find the unit of a reference
 	key   []byte     // scratch for index keys
+	seed  maphash.Seed
 
-	// The names found in the current run, each with its DIEs in file
-	// order. Indexes into the lists keep lookups of known names free of
-	// allocations.
-	vars      map[string]int
-	varLists  [][]varRef
-	types     map[string]int
-	typeLists [][]typeRef
+	// The DIEs found in the current run, in file order, each with the hash
+	// of its index key.
+	vars  []hashedVar
+	types []hashedType
 
 	tables     map[uint64][]abbrev // parsed abbreviation tables, by offset and unit shape
 	strOffBase uint64
@@ -518,6 +519,7 @@ func (s *skimmer) abbrevs(u *unitSpan) ([]abbrev, error) {
 
 // A dieSummary holds the attributes of a DIE that the index uses.
 type dieSummary struct {
+	tag          dwarf.Tag
 	name         []byte
 	decl, extern bool
 	spec         int64 // DW_AT_specification's .debug_info offset, or -1
@@ -528,7 +530,7 @@ type dieSummary struct {
 // summarize decodes the DIE with abbreviation a whose attributes start at
 // p, returning the summary and the position after the DIE's attributes.
 func (s *skimmer) summarize(u *unitSpan, a *abbrev, p int) (dieSummary, int, error) {
-	sum := dieSummary{spec: -1}
+	sum := dieSummary{spec: -1, tag: a.tag}
 	for _, at := range a.attrs {
 		form := at.form
 		v, q, err := s.value(u, p, form, at.implicit)
@@ -659,13 +661,7 @@ func (s *skimmer) add(tag dwarf.Tag, off, unit dwarf.Offset, sum dieSummary) err
 		if len(name) == 0 {
 			return nil
 		}
-		i, ok := s.vars[string(name)]
-		if !ok {
-			i = len(s.varLists)
-			s.vars[string(name)] = i
-			s.varLists = append(s.varLists, nil)
-		}
-		s.varLists[i] = append(s.varLists[i], varRef{off, unit, sum.decl, external})
+		s.vars = append(s.vars, hashedVar{maphash.Bytes(s.seed, name), varRef{off, unit, sum.decl, external}})
 	case dwarf.TagStructType:
 		s.addType("struct ", sum.name, off, sum.decl)
 	case dwarf.TagUnionType:
@@ -688,13 +684,24 @@ func (s *skimmer) addType(prefix string, name []byte, off dwarf.Offset, decl boo
 		return
 	}
 	s.key = append(append(s.key[:0], prefix...), name...)
-	i, ok := s.types[string(s.key)]
-	if !ok {
-		i = len(s.typeLists)
-		s.types[string(s.key)] = i
-		s.typeLists = append(s.typeLists, nil)
+	s.types = append(s.types, hashedType{maphash.Bytes(s.seed, s.key), typeRef{off, decl}})
+}
+
+// unitStrOffBase returns unit u's DW_AT_str_offsets_base, or the default
+// when the unit DIE has none.
+func (s *skimmer) unitStrOffBase(u *unitSpan, table []abbrev) uint64 {
+	base := uint64(8) // the size of a 32-bit .debug_str_offsets header
+	if u.offSize == 8 {
+		base = 16
 	}
-	s.typeLists[i] = append(s.typeLists[i], typeRef{off, decl})
+	code, p := uleb(s.raw.info[:u.end], u.data)
+	if p < 0 || code == 0 || code >= uint64(len(table)) || table[code].fixed == -2 {
+		return base
+	}
+	if sum, _, err := s.summarize(u, &table[code], p); err == nil && sum.hasStrOff {
+		return sum.strOffBase
+	}
+	return base
 }
 
 // summaryAt decodes the DIE at .debug_info offset off, which may lie in
@@ -717,6 +724,10 @@ func (s *skimmer) summaryAt(off int64) (dieSummary, error) {
 	if err != nil {
 		return dieSummary{}, err
 	}
+	// Names given as DW_FORM_strx need the unit's DW_AT_str_offsets_base.
+	saved := s.strOffBase
+	defer func() { s.strOffBase = saved }()
+	s.strOffBase = s.unitStrOffBase(u, table)
 	code, p := uleb(s.raw.info[:u.end], int(off))
 	if p < 0 || code == 0 || code >= uint64(len(table)) || table[code].fixed == -2 {
 		return dieSummary{}, fmt.Errorf("no DWARF entry starts at offset %#x", off)
@@ -725,22 +736,46 @@ func (s *skimmer) summaryAt(off int64) (dieSummary, error) {
 	return sum, err
 }
 
+// A hashedVar and a hashedType are index entries with the hash of their
+// key. The index keeps no names: a lookup hashes the name it is given and
+// checks each candidate DIE's own name, so a hash collision costs a decode
+// but never a wrong answer.
+type hashedVar struct {
+	h   uint64
+	ref varRef
+}
+
+type hashedType struct {
+	h   uint64
+	ref typeRef
+}
+
+// A skimmedIndex is the index skimIndex builds: per run of units, entries
+// sorted by hash and, within a hash, in file order.
+type skimmedIndex struct {
+	seed  maphash.Seed
+	vars  [][]hashedVar
+	types [][]hashedType
+
+	mu    sync.Mutex // guards check, whose abbreviation cache grows
+	check *skimmer
+}
+
 // skimIndex builds the name index from raw sections, using every CPU.
 func skimIndex(raw *rawDWARF) (*dwarfIndex, error) {
 	units, err := listUnits(raw.info)
 	if err != nil {
 		return nil, err
 	}
+	seed := maphash.MakeSeed()
 	// Runs of about equal size, several per worker so that a slow run does
 	// not leave the other workers idle.
 	workers := runtime.GOMAXPROCS(0)
 	target := len(raw.info)/(workers*8) + 1
 	type run struct {
 		first, last int // units[first:last]
-		vars        map[string]int
-		varLists    [][]varRef
-		types       map[string]int
-		typeLists   [][]typeRef
+		vars        []hashedVar
+		types       []hashedType
 		err         error
 	}
 	var runs []*run
@@ -759,38 +794,111 @@ func skimIndex(raw *rawDWARF) (*dwarfIndex, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := &skimmer{raw: raw, units: units, tables: make(map[uint64][]abbrev)}
+			s := &skimmer{raw: raw, units: units, seed: seed, tables: make(map[uint64][]abbrev)}
 			for {
 				n := int(next.Add(1)) - 1
 				if n >= len(runs) {
 					return
 				}
 				r := runs[n]
-				s.vars, s.varLists = make(map[string]int), nil
-				s.types, s.typeLists = make(map[string]int), nil
+				s.vars, s.types = nil, nil
 				for k := r.first; k < r.last && r.err == nil; k++ {
 					r.err = s.skimUnit(&units[k])
 				}
-				r.vars, r.varLists, r.types, r.typeLists = s.vars, s.varLists, s.types, s.typeLists
+				// Offsets grow in file order, so sorting by hash and then
+				// offset keeps the DIEs of one name in file order.
+				slices.SortFunc(s.vars, func(a, b hashedVar) int {
+					return cmp.Or(cmp.Compare(a.h, b.h), cmp.Compare(a.ref.off, b.ref.off))
+				})
+				slices.SortFunc(s.types, func(a, b hashedType) int {
+					return cmp.Or(cmp.Compare(a.h, b.h), cmp.Compare(a.ref.off, b.ref.off))
+				})
+				r.vars, r.types = slices.Clip(s.vars), slices.Clip(s.types)
 				if raw.mapped {
 					dropPages(raw.info[units[r.first].off:units[r.last-1].end])
 				}
+				// Units of different runs rarely share abbreviation
+				// tables, and the tables are large.
+				clear(s.tables)
 			}
 		}()
 	}
 	wg.Wait()
 
-	idx := &dwarfIndex{vars: make(map[string][]varRef), types: make(map[string][]typeRef)}
+	sk := &skimmedIndex{seed: seed, check: &skimmer{raw: raw, units: units, tables: make(map[uint64][]abbrev)}}
 	for _, r := range runs {
 		if r.err != nil {
 			return nil, r.err
 		}
-		for k, i := range r.vars {
-			idx.vars[k] = append(idx.vars[k], r.varLists[i]...)
-		}
-		for k, i := range r.types {
-			idx.types[k] = append(idx.types[k], r.typeLists[i]...)
+		sk.vars = append(sk.vars, r.vars)
+		sk.types = append(sk.types, r.types)
+	}
+	return &dwarfIndex{skim: sk}, nil
+}
+
+// typeRefs returns the type DIEs whose key is key ("struct vnet",
+// "u_int"), in file order.
+func (sk *skimmedIndex) typeRefs(key string) []typeRef {
+	h := maphash.String(sk.seed, key)
+	sk.mu.Lock()
+	defer sk.mu.Unlock()
+	var out []typeRef
+	for _, run := range sk.types {
+		i, _ := slices.BinarySearchFunc(run, h, func(e hashedType, h uint64) int { return cmp.Compare(e.h, h) })
+		for ; i < len(run) && run[i].h == h; i++ {
+			if sk.typeMatches(run[i].ref.off, key) {
+				out = append(out, run[i].ref)
+			}
 		}
 	}
-	return idx, nil
+	return out
+}
+
+// typeMatches reports whether the type DIE at off has the key key.
+func (sk *skimmedIndex) typeMatches(off dwarf.Offset, key string) bool {
+	sum, err := sk.check.summaryAt(int64(off))
+	if err != nil {
+		return false
+	}
+	name := string(sum.name)
+	prefix := ""
+	switch sum.tag {
+	case dwarf.TagStructType:
+		prefix = "struct "
+	case dwarf.TagUnionType:
+		prefix = "union "
+	case dwarf.TagEnumerationType:
+		prefix = "enum "
+	case dwarf.TagBaseType:
+		if canonicalBaseName(name) == key {
+			return true
+		}
+	}
+	return prefix+name == key
+}
+
+// varRefs returns the variable DIEs named name, in file order.
+func (sk *skimmedIndex) varRefs(name string) []varRef {
+	h := maphash.String(sk.seed, name)
+	sk.mu.Lock()
+	defer sk.mu.Unlock()
+	var out []varRef
+	for _, run := range sk.vars {
+		i, _ := slices.BinarySearchFunc(run, h, func(e hashedVar, h uint64) int { return cmp.Compare(e.h, h) })
+		for ; i < len(run) && run[i].h == h; i++ {
+			sum, err := sk.check.summaryAt(int64(run[i].ref.off))
+			if err != nil {
+				continue
+			}
+			if len(sum.name) == 0 && sum.spec >= 0 {
+				if spec, err := sk.check.summaryAt(sum.spec); err == nil {
+					sum.name = spec.name
+				}
+			}
+			if string(sum.name) == name {
+				out = append(out, run[i].ref)
+			}
+		}
+	}
+	return out
 }

@@ -179,7 +179,7 @@ func (t *Table) TypeDefinitions(name string) ([]godwarf.Type, error) {
 	key := strings.Join(strings.Fields(name), " ")
 	var out []godwarf.Type
 	seen := map[godwarf.Type]bool{}
-	for _, r := range idx.types[key] {
+	for _, r := range idx.typeRefs(key) {
 		if r.decl {
 			continue
 		}

@@ -1,0 +1,377 @@
+package main
+
+import (
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+	"github.com/spf13/cobra"
+
+	"github.com/vnetinspect/vnetinspect/symbols"
+)
+
+// The ptype, whatis and address commands answer questions about the kernel
+// file alone, as gdb's commands of the same names do, so they need -N but no
+// core.
+
+func newPtypeCmd(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "ptype NAME",
+		Short: "Print a type or a variable's type with its members, as gdb's ptype does (needs only -N)",
+		Example: `  vnetinspect -N kernel ptype 'struct vnet'
+  vnetinspect -N kernel ptype vnet0`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTypeQuery(g, cmd.OutOrStdout(), args[0], true)
+		},
+	}
+}
+
+func newWhatisCmd(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "whatis NAME",
+		Short: "Print the type of a variable, or unroll one typedef, as gdb's whatis does (needs only -N)",
+		Example: `  vnetinspect -N kernel whatis vnet0
+  vnetinspect -N kernel whatis u_int`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTypeQuery(g, cmd.OutOrStdout(), args[0], false)
+		},
+	}
+}
+
+func newAddressCmd(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:     "address NAME",
+		Short:   "Print where a variable or function is, as gdb's info address does (needs only -N)",
+		Example: `  vnetinspect -N kernel address vnet0`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tab, err := openKernelOnly(g)
+			if err != nil {
+				return err
+			}
+			defer tab.Close()
+			line, err := describeAddress(tab, args[0])
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), line)
+			return err
+		},
+	}
+}
+
+// openKernelOnly opens the kernel named by -N without a core.
+func openKernelOnly(g *globalOptions) (*symbols.Table, error) {
+	if g.kernel == "" {
+		return nil, usageError{errors.New("-N KERNEL is required: name the kernel file to read")}
+	}
+	return symbols.Open(g.kernel, g.debugFile)
+}
+
+func runTypeQuery(g *globalOptions, w io.Writer, name string, expand bool) error {
+	tab, err := openKernelOnly(g)
+	if err != nil {
+		return err
+	}
+	defer tab.Close()
+	typ, isType, err := lookupTypeOrVariable(tab, name)
+	if err != nil {
+		return err
+	}
+	var out string
+	switch {
+	case expand:
+		out = ptypeString(typ)
+	case isType:
+		out = whatisTypeString(typ)
+	default:
+		out = symbols.TypeName(typ)
+	}
+	_, err = fmt.Fprintf(w, "type = %s\n", out)
+	return err
+}
+
+// lookupTypeOrVariable resolves name as gdb's parser does for a bare name:
+// a name with a struct, union or enum keyword or several words is a type;
+// a single word is a variable if one has that name and a type otherwise.
+func lookupTypeOrVariable(tab *symbols.Table, name string) (godwarf.Type, bool, error) {
+	name = strings.Join(strings.Fields(name), " ")
+	if strings.Contains(name, " ") {
+		t, err := tab.Type(name)
+		return t, true, err
+	}
+	vt, verr := tab.VariableType(name)
+	if verr == nil {
+		return vt, false, nil
+	}
+	var lookup *symbols.LookupError
+	if !errors.As(verr, &lookup) {
+		return nil, false, verr
+	}
+	t, err := tab.Type(name)
+	if err != nil {
+		if errors.As(err, &lookup) {
+			return nil, false, fmt.Errorf("no variable or type named %q in the DWARF of %s: "+
+				"check the spelling, or add struct, union or enum before a tag name", name, tab.DebugPath())
+		}
+		return nil, false, err
+	}
+	return t, true, nil
+}
+
+// whatisTypeString prints a type named on the command line: a typedef is
+// unrolled by one level, as gdb's whatis does, and other types print as
+// their name.
+func whatisTypeString(t godwarf.Type) string {
+	if td, ok := t.(*godwarf.TypedefType); ok {
+		return symbols.TypeName(td.Type)
+	}
+	return symbols.TypeName(t)
+}
+
+// ptypeString prints t as gdb's ptype does: the base type under any
+// pointers, arrays, functions and typedefs is expanded when it is a struct,
+// union or enum; members keep their declared type names, except anonymous
+// structs, unions and enums, which are expanded in place.
+func ptypeString(t godwarf.Type) string {
+	return declString(stripBaseTypedefs(t, 0), "", 0, 1)
+}
+
+// stripBaseTypedefs returns t with the typedefs on the way to its base
+// type resolved, copying the pointer, array, qualifier and function types
+// above them: for a pointer to a typedef of a function type, gdb's ptype
+// prints "int (*)(void *, int)".
+func stripBaseTypedefs(t godwarf.Type, depth int) godwarf.Type {
+	if depth > 1000 {
+		return t
+	}
+	switch tt := t.(type) {
+	case *godwarf.TypedefType:
+		return stripBaseTypedefs(tt.Type, depth+1)
+	case *godwarf.PtrType:
+		c := *tt
+		c.Type = stripBaseTypedefs(tt.Type, depth+1)
+		return &c
+	case *godwarf.ArrayType:
+		c := *tt
+		c.Type = stripBaseTypedefs(tt.Type, depth+1)
+		return &c
+	case *godwarf.QualType:
+		c := *tt
+		c.Type = stripBaseTypedefs(tt.Type, depth+1)
+		return &c
+	case *godwarf.FuncType:
+		c := *tt
+		c.ReturnType = stripBaseTypedefs(tt.ReturnType, depth+1)
+		return &c
+	}
+	return t
+}
+
+// declString spells a declaration of name with type t at indentation level
+// (in spaces). show counts like gdb's: 1 for the type ptype was asked about,
+// whose base type is expanded even when it has a name, and one less for
+// each level of members. An anonymous struct, union or enum is expanded at
+// show 0 and abbreviated to "{...}" below.
+func declString(t godwarf.Type, name string, level, show int) string {
+	top := show > 0
+	spelled := symbols.TypeName(t)
+	if name != "" {
+		spelled = spellWithName(t, name)
+	}
+	base := innermost(t)
+	var body string
+	switch r := base.(type) {
+	case *godwarf.StructType:
+		if top || r.StructName == "" && show == 0 {
+			body = structBody(r, level, show)
+		}
+	case *godwarf.EnumType:
+		if top || r.EnumName == "" && show == 0 {
+			body = enumBody(r)
+		}
+	}
+	if body == "" {
+		return spelled
+	}
+	// Replace the base type's name, which TypeName puts after any
+	// qualifiers and before the declarator, with its expansion.
+	oldBase := symbols.TypeName(base)
+	if i := strings.Index(spelled, oldBase); i >= 0 {
+		return spelled[:i] + body + spelled[i+len(oldBase):]
+	}
+	return spelled
+}
+
+// spellWithName spells a declaration of name with type t, as in
+// "void (*handler)(int)" or "char name[16]".
+func spellWithName(t godwarf.Type, name string) string {
+	return insertName(t, symbols.TypeName(t), name)
+}
+
+// insertName puts name into the abstract declarator of t: after the last
+// '*' of a pointer run and before any array or parameter suffix.
+func insertName(t godwarf.Type, abstract, name string) string {
+	// abstract is "[qualifiers ]base[ declarator]"; the qualifier words and
+	// the base's name come first.
+	base := symbols.TypeName(innermost(t))
+	head := ""
+	rest := abstract
+	for {
+		w, after, ok := strings.Cut(rest, " ")
+		if !ok || !isQualifier(w) || strings.HasPrefix(rest, base) {
+			break
+		}
+		head += w + " "
+		rest = after
+	}
+	if !strings.HasPrefix(rest, base) || len(rest) == len(base) {
+		return abstract + " " + name
+	}
+	base = head + base
+	rest = rest[len(base)-len(head):]
+	// rest starts with " " and is the declarator, such as " *", " [4]",
+	// " (*)(int)", " *[4]" or " * const".
+	decl := rest[1:]
+	switch {
+	case strings.Contains(decl, "(*"):
+		// The name goes before the parenthesis closing the innermost
+		// pointer run: "(*)(int)" -> "(*fn)(int)".
+		i := strings.Index(decl, "(*")
+		j := i + 2
+		for j < len(decl) && decl[j] != ')' && decl[j] != '(' && decl[j] != '[' {
+			j++
+		}
+		inner := decl[i+1 : j]
+		sep := ""
+		if strings.HasSuffix(inner, "const") || strings.HasSuffix(inner, "volatile") ||
+			strings.HasSuffix(inner, "restrict") {
+			sep = " "
+		}
+		return base + " " + decl[:j] + sep + name + decl[j:]
+	case strings.HasPrefix(decl, "["):
+		return base + " " + name + decl
+	default:
+		// A run of stars, possibly qualified, then maybe an array suffix.
+		i := strings.IndexAny(decl, "[")
+		if i < 0 {
+			i = len(decl)
+		}
+		stars := decl[:i]
+		sep := ""
+		if !strings.HasSuffix(stars, "*") {
+			sep = " "
+		}
+		return base + " " + stars + sep + name + decl[i:]
+	}
+}
+
+func isQualifier(w string) bool {
+	switch w {
+	case "const", "volatile", "restrict", "_Atomic":
+		return true
+	}
+	return false
+}
+
+// innermost follows pointers, arrays, qualifiers and function return
+// types to the type that TypeName prints as the base, keeping typedefs.
+func innermost(t godwarf.Type) godwarf.Type {
+	for range 1000 {
+		switch tt := t.(type) {
+		case *godwarf.PtrType:
+			t = tt.Type
+		case *godwarf.ArrayType:
+			t = tt.Type
+		case *godwarf.QualType:
+			t = tt.Type
+		case *godwarf.FuncType:
+			t = tt.ReturnType
+		default:
+			return t
+		}
+	}
+	return t
+}
+
+func structBody(s *godwarf.StructType, level, show int) string {
+	var b strings.Builder
+	b.WriteString(s.Kind)
+	if s.StructName != "" {
+		b.WriteString(" " + s.StructName)
+	}
+	b.WriteString(" {\n")
+	pad := strings.Repeat(" ", level+4)
+	if len(s.Field) == 0 {
+		if s.Incomplete {
+			b.WriteString(pad + "<incomplete type>\n")
+		} else {
+			b.WriteString(pad + "<no data fields>\n")
+		}
+	}
+	for _, f := range s.Field {
+		b.WriteString(pad)
+		b.WriteString(declString(f.Type, f.Name, level+4, show-1))
+		if f.BitSize > 0 {
+			b.WriteString(" : " + strconv.FormatInt(f.BitSize, 10))
+		}
+		b.WriteString(";\n")
+	}
+	b.WriteString(strings.Repeat(" ", level) + "}")
+	return b.String()
+}
+
+// enumBody lists the enumerators, writing a value only where it is not one
+// more than the previous value (the first is compared with 0).
+func enumBody(e *godwarf.EnumType) string {
+	var b strings.Builder
+	b.WriteString("enum ")
+	if e.EnumName != "" {
+		b.WriteString(e.EnumName + " ")
+	}
+	b.WriteString("{")
+	var next int64
+	for i, v := range e.Val {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(v.Name)
+		if v.Val != next {
+			b.WriteString(" = " + strconv.FormatInt(v.Val, 10))
+		}
+		next = v.Val + 1
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// describeAddress words where name is as gdb's info address does for a
+// kernel without a running process.
+func describeAddress(tab *symbols.Table, name string) (string, error) {
+	sym, err := tab.LookupErr(name)
+	if err != nil {
+		// A variable the compiler kept in DWARF but gave no storage.
+		if tab.HasDWARF() {
+			if _, verr := tab.VariableType(name); verr == nil {
+				return fmt.Sprintf("Symbol %q is optimized out.", name), nil
+			}
+		}
+		return "", err
+	}
+	addr := "0x" + strconv.FormatUint(sym.Addr, 16)
+	if sym.Type == elf.STT_FUNC {
+		return fmt.Sprintf("Symbol %q is a function at address %s.", name, addr), nil
+	}
+	if tab.HasDWARF() {
+		if _, err := tab.VariableTypeAt(name, sym.Addr); err == nil {
+			return fmt.Sprintf("Symbol %q is static storage at address %s.", name, addr), nil
+		}
+	}
+	return fmt.Sprintf("Symbol %q is at %s in a file compiled without debugging.", name, addr), nil
+}

@@ -33,6 +33,8 @@ func parseELF32Core(file *dumpFile) (*elfCore, error) {
 		return nil, elfError(file, 5, "ELF data encoding %d is not supported: only little-endian (1) cores are read", h[5])
 	case le.Uint16(h[16:]) != elfTypeCore:
 		return nil, elfError(file, 16, "ELF type %d is not a core (4): if this is the kernel file, pass the vmcore instead", le.Uint16(h[16:]))
+	case le.Uint16(h[18:]) != elfMachine386:
+		return nil, elfError(file, 18, "ELF class 1 (32-bit) core of machine %d is not supported: only i386 (machine 3) full dumps are 32-bit", le.Uint16(h[18:]))
 	}
 	c := &elfCore{file: file, osabi: h[7], machine: le.Uint16(h[18:])}
 
@@ -87,8 +89,8 @@ func openELF32(file *dumpFile, opts Options) (*core, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ec.osabi != elfOSABIStand || ec.machine != elfMachine386 {
-		return nil, elfError(file, 7, "ELF32 core has OSABI %d and machine %d, but only i386 full dumps (OSABI 255, machine 3) are read", ec.osabi, ec.machine)
+	if ec.osabi != elfOSABIStand {
+		return nil, elfError(file, 7, "ELF32 i386 core has OSABI %d, but only FreeBSD full dumps (OSABI 255) are read", ec.osabi)
 	}
 	if k := opts.Kernel.Arch; k != "" && k != "i386" {
 		return nil, &FormatError{File: file.path, Msg: fmt.Sprintf("the dump is for i386 but the kernel file is for %s: pass the kernel that wrote this dump", k)}

@@ -234,7 +234,8 @@ func TestI386FullDumpBadHeaders(t *testing.T) {
 	}{
 		{"short header", func(b []byte) []byte { return b[:40] }, "0x28", "ELF32 header"},
 		{"not a core", func(b []byte) []byte { le.PutUint16(b[16:], 2); return b }, "0x10", "not a core"},
-		{"amd64 machine", func(b []byte) []byte { le.PutUint16(b[18:], 62); return b }, "0x7", "machine 62"},
+		{"amd64 machine", func(b []byte) []byte { le.PutUint16(b[18:], 62); return b }, "0x12", "machine 62"},
+		{"process core", func(b []byte) []byte { b[7] = 9; return b }, "0x7", "OSABI 9"},
 		{"phdrs past end", func(b []byte) []byte { le.PutUint32(b[28:], 0x7fffff00); return b }, "0x1c", "past the end"},
 		{"filesz above memsz", func(b []byte) []byte { le.PutUint32(b[elf32HeaderSize+16:], 0x100000); return b }, "0x34", "exceeds p_memsz"},
 		{"overlap", func(b []byte) []byte { le.PutUint32(b[elf32HeaderSize+32+12:], 0x1000); return b }, "0x34", "overlap"},

@@ -565,7 +565,7 @@ func (s *skimmer) summarize(u *unitSpan, a *abbrev, p int) (dieSummary, int, err
 	return sum, p, nil
 }
 
-// skimUnit adds the direct children of unit u to s.idx.
+// skimUnit records the direct children of unit u in s.vars and s.types.
 func (s *skimmer) skimUnit(u *unitSpan) error {
 	table, err := s.abbrevs(u)
 	if err != nil {
@@ -739,7 +739,7 @@ func (s *skimmer) summaryAt(off int64) (dieSummary, error) {
 // A hashedVar and a hashedType are index entries with the hash of their
 // key. The index keeps no names: a lookup hashes the name it is given and
 // checks each candidate DIE's own name, so a hash collision costs a decode
-// but never a wrong answer.
+// but never returns a wrong DIE.
 type hashedVar struct {
 	h   uint64
 	ref varRef

@@ -26,7 +26,7 @@ func mapFile(f *os.File) ([]byte, error) {
 // unmapFile releases a mapping made by mapFile.
 func unmapFile(b []byte) error { return syscall.Munmap(b) }
 
-// dropPages tells the kernel that the mapped pages of b are not needed
+// dropPages advises the kernel that the mapped pages of b are not needed
 // for now. They stay valid: the next read loads them again from the file.
 // This keeps a one-pass scan of a large section out of the resident set.
 func dropPages(b []byte) {

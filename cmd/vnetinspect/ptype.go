@@ -361,6 +361,11 @@ func describeAddress(tab *symbols.Table, name string) (string, error) {
 			if _, verr := tab.VariableType(name); verr == nil {
 				return fmt.Sprintf("Symbol %q is optimized out.", name), nil
 			}
+			if t, terr := tab.Type(name); terr == nil {
+				if _, ok := t.(*godwarf.TypedefType); ok {
+					return fmt.Sprintf("Symbol %q is a typedef.", name), nil
+				}
+			}
 		}
 		return "", err
 	}

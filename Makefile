@@ -7,7 +7,7 @@ BIN := bin/vnetinspect
 DEMO_DIR := testdata/cores/clang-dwarf5
 WORK := testdata/work
 
-.PHONY: all deps build test demo fixtures bench fuzz-short lint clean install
+.PHONY: all deps build test demo fixtures bench bench-dwarf fuzz-short lint clean install
 
 all: build
 
@@ -48,6 +48,11 @@ fixtures: deps
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Times vnetinspect, gdb and drgn on a large Linux kernel debug file (see
+# docs/benchmarks.md); installs the packages it needs.
+bench-dwarf: deps
+	sh scripts/bench-dwarf.sh
 
 # Runs every fuzz target for FUZZTIME each (go test allows one target per
 # run). New failures are saved under PACKAGE/testdata/fuzz as regression

@@ -261,16 +261,30 @@ func fixedFormSize(form uint64, u *unitSpan) int {
 	return -1
 }
 
-// parseAbbrevs reads the abbreviation table at off for unit u, indexed by
-// code.
-func parseAbbrevs(data []byte, off uint64, u *unitSpan) ([]abbrev, error) {
+// An abbrevCache holds the last abbreviation table parsed, and its
+// buffers for the next one: in kernels each unit usually has a table of
+// its own, so keeping more than one would not save work.
+type abbrevCache struct {
+	key   uint64
+	valid bool
+	table []abbrev
+	all   []abbrevAttr // every attribute of the table, in one allocation
+	spans []abbrevSpan
+}
+
+// An abbrevSpan locates one declaration's attributes in abbrevCache.all.
+type abbrevSpan struct{ code, first int }
+
+// parseAbbrevs reads the abbreviation table at off for unit u into c,
+// indexed by code.
+func parseAbbrevs(data []byte, off uint64, u *unitSpan, c *abbrevCache) ([]abbrev, error) {
+	c.valid = false
 	if off >= uint64(len(data)) {
 		return nil, fmt.Errorf("abbreviation offset %#x is past the end of .debug_abbrev (%#x)", off, len(data))
 	}
-	var table []abbrev
-	var all []abbrevAttr // every attribute of the table, in one allocation
-	type span struct{ code, first int }
-	var spans []span
+	table, all, spans := c.table[:0], c.all[:0], c.spans[:0]
+	defer func() { c.table, c.all, c.spans = table, all, spans }()
+	type span = abbrevSpan
 	p := int(off)
 	for {
 		code, q := uleb(data, p)
@@ -352,7 +366,9 @@ type skimmer struct {
 	vars  []hashedVar
 	types []hashedType
 
-	tables     map[uint64][]abbrev // parsed abbreviation tables, by offset and unit shape
+	// cur holds the table of the unit being skimmed, other the table of
+	// a unit that a DW_AT_specification points into.
+	cur, other abbrevCache
 	strOffBase uint64
 }
 
@@ -498,23 +514,29 @@ func cString(sec []byte, off uint64) ([]byte, bool) {
 	return nil, false
 }
 
-// abbrevs returns unit u's abbreviation table.
-func (s *skimmer) abbrevs(u *unitSpan) ([]abbrev, error) {
-	// The fixed sizes depend on the unit's offset and address sizes and
-	// version, so they are part of the key.
+// abbrevs returns unit u's abbreviation table, parsing it into c unless c
+// holds it already.
+func (s *skimmer) abbrevs(u *unitSpan, c *abbrevCache) ([]abbrev, error) {
+	key := abbrevKey(u)
+	if c.valid && c.key == key {
+		return c.table, nil
+	}
+	t, err := parseAbbrevs(s.raw.abbrev, u.abbrevOff, u, c)
+	if err != nil {
+		return nil, fmt.Errorf("unit at .debug_info offset %#x: %w", u.off, err)
+	}
+	c.key, c.valid = key, true
+	return t, nil
+}
+
+// abbrevKey identifies a parsed table. The fixed sizes depend on the unit's
+// offset and address sizes and version, so they are part of the key.
+func abbrevKey(u *unitSpan) uint64 {
 	key := u.abbrevOff<<8 | uint64(u.offSize)<<4 | uint64(u.addrSize&0xf)
 	if u.version == 2 {
 		key |= 1 << 7
 	}
-	if t, ok := s.tables[key]; ok {
-		return t, nil
-	}
-	t, err := parseAbbrevs(s.raw.abbrev, u.abbrevOff, u)
-	if err != nil {
-		return nil, fmt.Errorf("unit at .debug_info offset %#x: %w", u.off, err)
-	}
-	s.tables[key] = t
-	return t, nil
+	return key
 }
 
 // A dieSummary holds the attributes of a DIE that the index uses.
@@ -567,7 +589,7 @@ func (s *skimmer) summarize(u *unitSpan, a *abbrev, p int) (dieSummary, int, err
 
 // skimUnit records the direct children of unit u in s.vars and s.types.
 func (s *skimmer) skimUnit(u *unitSpan) error {
-	table, err := s.abbrevs(u)
+	table, err := s.abbrevs(u, &s.cur)
 	if err != nil {
 		return err
 	}
@@ -720,7 +742,11 @@ func (s *skimmer) summaryAt(off int64) (dieSummary, error) {
 		return dieSummary{}, fmt.Errorf("no DWARF entry starts at offset %#x", off)
 	}
 	u := &s.units[lo]
-	table, err := s.abbrevs(u)
+	cache := &s.other
+	if s.cur.valid && s.cur.key == abbrevKey(u) {
+		cache = &s.cur
+	}
+	table, err := s.abbrevs(u, cache)
 	if err != nil {
 		return dieSummary{}, err
 	}
@@ -794,14 +820,17 @@ func skimIndex(raw *rawDWARF) (*dwarfIndex, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := &skimmer{raw: raw, units: units, seed: seed, tables: make(map[uint64][]abbrev)}
+			s := &skimmer{raw: raw, units: units, seed: seed}
 			for {
 				n := int(next.Add(1)) - 1
 				if n >= len(runs) {
 					return
 				}
 				r := runs[n]
-				s.vars, s.types = nil, nil
+				// About one indexed DIE per 150 bytes of a kernel's
+				// .debug_info; the estimate only saves regrowing.
+				bytes := units[r.last-1].end - units[r.first].off
+				s.vars, s.types = make([]hashedVar, 0, bytes/4096), make([]hashedType, 0, bytes/150)
 				for k := r.first; k < r.last && r.err == nil; k++ {
 					r.err = s.skimUnit(&units[k])
 				}
@@ -817,15 +846,12 @@ func skimIndex(raw *rawDWARF) (*dwarfIndex, error) {
 				if raw.mapped {
 					dropPages(raw.info[units[r.first].off:units[r.last-1].end])
 				}
-				// Units of different runs rarely share abbreviation
-				// tables, and the tables are large.
-				clear(s.tables)
 			}
 		}()
 	}
 	wg.Wait()
 
-	sk := &skimmedIndex{seed: seed, check: &skimmer{raw: raw, units: units, tables: make(map[uint64][]abbrev)}}
+	sk := &skimmedIndex{seed: seed, check: &skimmer{raw: raw, units: units}}
 	for _, r := range runs {
 		if r.err != nil {
 			return nil, r.err

@@ -111,7 +111,7 @@ dump_add_page(vm_paddr_t pa)
 	long bit = dump_bit(pa);
 
 	if (bit >= 0)
-		vm_page_dump[bit / 64] |= 1UL << (bit % 64);
+		vm_page_dump[bit / 64] |= (uint64_t)1 << (bit % 64);
 }
 
 void
@@ -120,5 +120,5 @@ dump_drop_page(vm_paddr_t pa)
 	long bit = dump_bit(pa);
 
 	if (bit >= 0)
-		vm_page_dump[bit / 64] &= ~(1UL << (bit % 64));
+		vm_page_dump[bit / 64] &= ~((uint64_t)1 << (bit % 64));
 }

@@ -1,8 +1,8 @@
 /*
- * Kernel memory: malloc hands out direct-map memory, which a minidump holds
- * because every page is added to the dump bitmap when allocated (as UMA's
- * small allocations are on FreeBSD), and kmem_malloc maps fresh pages in the
- * kernel map with L3 page tables.
+ * Kernel memory: malloc hands out memory of the KERNBASE window, which a
+ * minidump contains because every page is added to the dump bitmap when
+ * allocated. kmem_malloc maps fresh pages in the kernel map above the
+ * window with 4 KiB page-table entries.
  */
 #include "kernel.h"
 

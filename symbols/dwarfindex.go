@@ -63,7 +63,7 @@ type typeRef struct {
 // dwarfIdx builds the index on first use and returns it. The caller holds
 // t.dwarfMu.
 func (t *Table) dwarfIdx() (*dwarfIndex, error) {
-	if t.dwarf == nil {
+	if !t.hasDWARFData() {
 		return nil, t.dwarfErr
 	}
 	t.indexOnce.Do(func() {
@@ -290,13 +290,13 @@ func (t *Table) variableRefs(name string) ([]varRef, error) {
 // variableType builds the type named by the variable DIE's DW_AT_type, or by
 // its declaration's when the definition has none.
 func (t *Table) variableType(v varRef) (godwarf.Type, error) {
-	e, err := entryAt(t.dwarf, v.off)
+	e, err := t.entryAt(v.off)
 	if err != nil {
 		return nil, fmt.Errorf("read variable DIE in %s: %w", t.DebugPath(), err)
 	}
 	if _, ok := e.Val(dwarf.AttrType).(dwarf.Offset); !ok {
 		if spec, ok := e.Val(dwarf.AttrSpecification).(dwarf.Offset); ok {
-			if e, err = entryAt(t.dwarf, spec); err != nil {
+			if e, err = t.entryAt(spec); err != nil {
 				return nil, fmt.Errorf("read variable DIE in %s: %w", t.DebugPath(), err)
 			}
 		}

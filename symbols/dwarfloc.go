@@ -16,8 +16,10 @@ const (
 // variableAddr returns the static address in a variable DIE's
 // DW_AT_location, if the location is a plain address.
 func (t *Table) variableAddr(v varRef) (uint64, bool) {
-	r := t.dwarf.Reader()
-	r.Seek(v.off)
+	r, err := t.readerAt(v.off)
+	if err != nil {
+		return 0, false
+	}
 	e, err := r.Next()
 	if err != nil || e == nil {
 		return 0, false
@@ -44,7 +46,7 @@ func (t *Table) variableAddr(v varRef) (uint64, bool) {
 // debugAddrEntry reads entry index of the unit's table in .debug_addr.
 func (t *Table) debugAddrEntry(unit dwarf.Offset, index uint64, size int) (uint64, bool) {
 	base := uint64(debugAddrHeader)
-	if cu, err := entryAt(t.dwarf, unit); err == nil {
+	if cu, err := t.entryAt(unit); err == nil {
 		if b, ok := cu.Val(dwarf.AttrAddrBase).(int64); ok && b >= 0 {
 			base = uint64(b)
 		}

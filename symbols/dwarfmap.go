@@ -60,22 +60,18 @@ func (t *Table) mapDWARF() bool {
 		}
 		return data[s.Offset : s.Offset+s.Size : s.Offset+s.Size]
 	}
-	d, err := dwarf.New(sec(".debug_abbrev"), nil, nil, sec(".debug_info"), sec(".debug_line"), nil,
-		sec(".debug_ranges"), sec(".debug_str"))
-	if err == nil {
-		for _, n := range names[5:] {
-			if b := sec(n); b != nil {
-				if err = d.AddSection(n, b); err != nil {
-					break
-				}
-			}
-		}
-	}
+	info := sec(".debug_info")
+	units, err := listUnits(info)
 	if err != nil {
 		unmapFile(data)
 		return false // let elf.File.DWARF report the error
 	}
-	t.mapped, t.dwarf = data, d
+	t.mapped, t.rawUnits, t.unitDatas = data, units, make([]*dwarf.Data, len(units))
+	t.unitTables = make([][]abbrev, len(units))
+	t.rawSections = make(map[string][]byte)
+	for _, n := range names {
+		t.rawSections[n] = sec(n)
+	}
 	t.raw = &rawDWARF{info: sec(".debug_info"), abbrev: sec(".debug_abbrev"), str: sec(".debug_str"),
 		lineStr: sec(".debug_line_str"), strOffsets: sec(".debug_str_offsets"), mapped: true}
 	return true

@@ -38,7 +38,7 @@ const (
 // it refers to on first use. Built types are cached for the Table's life.
 // The caller holds t.dwarfMu.
 func (t *Table) typeAt(off dwarf.Offset) (godwarf.Type, error) {
-	b := &typeBuilder{d: t.dwarf, cache: t.types}
+	b := &typeBuilder{at: t.readerAt, cache: t.types}
 	typ, err := b.build(off)
 	if err != nil {
 		// Types built during this call may point at the one that failed.
@@ -54,7 +54,7 @@ func (t *Table) typeAt(off dwarf.Offset) (godwarf.Type, error) {
 // cache before the types it refers to are built, so cycles through pointers
 // end at the cached entry.
 type typeBuilder struct {
-	d     *dwarf.Data
+	at    func(dwarf.Offset) (dieReader, error) // a reader positioned at a DIE
 	cache map[dwarf.Offset]godwarf.Type
 	added []dwarf.Offset
 	depth int
@@ -68,8 +68,10 @@ type die struct {
 }
 
 func (b *typeBuilder) read(off dwarf.Offset) (die, error) {
-	r := b.d.Reader()
-	r.Seek(off)
+	r, err := b.at(off)
+	if err != nil {
+		return die{}, err
+	}
 	e, err := r.Next()
 	if err != nil {
 		return die{}, err

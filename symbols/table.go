@@ -34,6 +34,12 @@ type Table struct {
 	dwarfErr error     // the error that left dwarf nil
 	mapped   []byte    // the debug file mapped read-only, or nil
 	raw      *rawDWARF // DWARF sections inside mapped, for the skimmer
+	// With raw set, dwarf is nil and DIEs are read through one debug/dwarf
+	// Data per unit, made on first use (see unitDIEReader).
+	rawUnits    []unitSpan
+	rawSections map[string][]byte
+	unitDatas   []*dwarf.Data
+	unitTables  [][]abbrev // each unit's abbreviations, parsed on first use
 
 	indexOnce sync.Once
 	index     *dwarfIndex
@@ -191,7 +197,7 @@ func (t *Table) Close() error {
 	t.dwarfMu.Lock()
 	if t.mapped != nil {
 		errs = append(errs, unmapFile(t.mapped))
-		t.mapped, t.raw, t.index = nil, nil, nil
+		t.mapped, t.raw, t.index, t.unitDatas = nil, nil, nil, nil
 		t.dwarf, t.dwarfErr = nil, fmt.Errorf("%s: %w", t.DebugPath(), os.ErrClosed)
 	}
 	t.dwarfMu.Unlock()
@@ -232,4 +238,4 @@ func (t *Table) ByteOrder() binary.ByteOrder { return t.kernel.ByteOrder }
 
 // HasDWARF reports whether types can be looked up, that is whether the
 // debug file (or the kernel) has readable DWARF.
-func (t *Table) HasDWARF() bool { return t.dwarf != nil }
+func (t *Table) HasDWARF() bool { return t.hasDWARFData() }

@@ -99,6 +99,12 @@ func kernelInfo(syms *symbols.Table) kvm.KernelInfo {
 	if s, ok := syms.Lookup("kernphys"); ok {
 		ki.KernPhysAddr = s.Addr
 	}
+	if s, ok := syms.Lookup("IdlePTD"); ok {
+		ki.IdlePTDAddr = s.Addr
+	}
+	if s, ok := syms.Lookup("IdlePDPT"); ok {
+		ki.IdlePDPTAddr = s.Addr
+	}
 	// The start of .text identifies the kernel in a raw memory image.
 	for _, sec := range syms.Sections() {
 		if sec.Name != ".text" || sec.Size == 0 {

@@ -102,6 +102,10 @@ type abbrev struct {
 	children bool
 	attrs    []abbrevAttr
 	fixed    int // bytes taken by all attribute values, or -1 if any form has a variable size
+	// sibling is where DW_AT_sibling's value starts among the attribute
+	// values, or -1 when there is none or a variable-size value precedes it.
+	sibling     int
+	siblingForm uint64 // DW_AT_sibling's form, or 0 when there is none
 }
 
 // listUnits reads the unit headers of .debug_info.
@@ -334,12 +338,21 @@ func parseAbbrevs(data []byte, off uint64, u *unitSpan, c *abbrevCache) ([]abbre
 			}
 			all = append(all, at)
 		}
-		a.fixed = 0
+		a.fixed, a.sibling, a.siblingForm = 0, -1, 0
 		for _, at := range all[first:] {
+			if at.attr == dwarf.AttrSibling {
+				a.siblingForm = at.form
+				if a.fixed >= 0 {
+					a.sibling = a.fixed
+				}
+			}
+			if a.fixed < 0 {
+				continue
+			}
 			n := fixedFormSize(at.form, u)
 			if n < 0 {
 				a.fixed = -1
-				break
+				continue
 			}
 			a.fixed += n
 		}
@@ -616,6 +629,10 @@ func (s *skimmer) skimUnit(u *unitSpan) error {
 				dieOff, code, u.abbrevOff)
 		}
 		a := &table[code]
+		sibling := -1 // where DW_AT_sibling's value is, when known
+		if a.sibling >= 0 {
+			sibling = p + a.sibling
+		}
 		switch {
 		case a.tag == dwarf.TagCompileUnit || a.tag == dwarf.TagPartialUnit || a.tag == dwarf.TagTypeUnit:
 			sum, q, err := s.summarize(u, a, p)
@@ -642,6 +659,9 @@ func (s *skimmer) skimUnit(u *unitSpan) error {
 			}
 		default:
 			for _, at := range a.attrs {
+				if at.attr == dwarf.AttrSibling {
+					sibling = p
+				}
 				_, q, err := s.value(u, p, at.form, at.implicit)
 				if err != nil {
 					return err
@@ -649,11 +669,55 @@ func (s *skimmer) skimUnit(u *unitSpan) error {
 				p = q
 			}
 		}
+		// Below the unit's direct children nothing is indexed, so a DIE
+		// with children is stepped over whole when DW_AT_sibling points
+		// forward inside the unit. A sibling pointing elsewhere (a corrupt
+		// file) is ignored and the children are read instead.
+		if a.children && depth >= 1 && sibling >= 0 {
+			if next, ok := siblingTarget(info, u, sibling, a.siblingForm); ok && next >= p {
+				p = next
+				continue
+			}
+		}
 		if a.children {
 			depth++
 		}
 	}
 	return nil
+}
+
+// siblingTarget reads a unit-relative DW_AT_sibling value at pos and
+// returns the .debug_info offset it names, if that lies inside unit u.
+func siblingTarget(info []byte, u *unitSpan, pos int, form uint64) (int, bool) {
+	var v uint64
+	switch form {
+	case formRef1:
+		if pos+1 > len(info) {
+			return 0, false
+		}
+		v = uint64(info[pos])
+	case formRef2:
+		if pos+2 > len(info) {
+			return 0, false
+		}
+		v = uint64(binary.LittleEndian.Uint16(info[pos:]))
+	case formRef4:
+		if pos+4 > len(info) {
+			return 0, false
+		}
+		v = uint64(binary.LittleEndian.Uint32(info[pos:]))
+	case formRef8:
+		if pos+8 > len(info) {
+			return 0, false
+		}
+		v = binary.LittleEndian.Uint64(info[pos:])
+	default:
+		return 0, false
+	}
+	if v > uint64(u.end-u.off) {
+		return 0, false
+	}
+	return u.off + int(v), true
 }
 
 func indexedTag(tag dwarf.Tag) bool {

@@ -12,14 +12,14 @@ import (
 	"sync/atomic"
 )
 
-// This file builds the same name index as buildIndex without debug/dwarf.
-// debug/dwarf decodes every attribute of every DIE into an Entry; the
-// skimmer instead reads each unit's abbreviation table once, steps over
-// DIEs whose attributes all have fixed sizes in one addition, and decodes
-// attributes only for the direct children of a unit that the index keeps.
-// Units are skimmed in parallel, in contiguous runs whose results are
-// merged in file order, so the index lists DIEs in the order buildIndex
-// does.
+// This file builds the same name index as buildIndex without debug/dwarf,
+// which decodes every attribute of every DIE into an Entry. The skimmer
+// reads each unit's abbreviation table once and steps over DIEs whose
+// attributes all have fixed sizes with one addition. It decodes attributes
+// only for the direct children of a unit that the index keeps, and steps
+// over deeper subtrees by DW_AT_sibling when that points forward. Units
+// are skimmed in parallel, in contiguous runs. Lookups read the runs in
+// file order, so they list DIEs in the order buildIndex does.
 
 // rawDWARF holds the DWARF sections the skimmer reads, as slices of the
 // mapped debug file.

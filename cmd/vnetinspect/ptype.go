@@ -97,9 +97,9 @@ func runTypeQuery(g *globalOptions, w io.Writer, name string, expand bool) error
 	return err
 }
 
-// lookupTypeOrVariable resolves name as gdb's parser does for a bare name:
-// a name with a struct, union or enum keyword or several words is a type;
-// a single word is a variable if one has that name and a type otherwise.
+// lookupTypeOrVariable resolves name as gdb's parser does for a bare name.
+// A name of several words, such as "struct vnet", is a type. A single word
+// is a variable if one has that name, and a type otherwise.
 func lookupTypeOrVariable(tab *symbols.Table, name string) (godwarf.Type, bool, error) {
 	name = strings.Join(strings.Fields(name), " ")
 	if strings.Contains(name, " ") {
@@ -135,9 +135,9 @@ func whatisTypeString(t godwarf.Type) string {
 	return symbols.TypeName(t)
 }
 
-// ptypeString prints t as gdb's ptype does: the base type under any
+// ptypeString prints t as gdb's ptype does. The base type under any
 // pointers, arrays, functions and typedefs is expanded when it is a struct,
-// union or enum; members keep their declared type names, except anonymous
+// union or enum. Members keep their declared type names, except anonymous
 // structs, unions and enums, which are expanded in place.
 func ptypeString(t godwarf.Type) string {
 	return declString(stripBaseTypedefs(t, 0), "", 0, 1)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,3 +27,17 @@ func mapFile(f *os.File) ([]byte, error) {
 
 // unmapFile releases a mapping made by mapFile.
 func unmapFile(b []byte) error { return syscall.Munmap(b) }
+
+// dropPages advises the kernel that the mapped pages of b are not needed
+// for now. They stay valid: the next read loads them again from the file.
+// This keeps a one-pass scan of a large section out of the resident set.
+func dropPages(b []byte) {
+	page := uintptr(os.Getpagesize())
+	if uintptr(len(b)) < 2*page {
+		return
+	}
+	start := uintptr(unsafe.Pointer(&b[0]))
+	skip := (page - start%page) % page
+	n := (uintptr(len(b)) - skip) / page * page
+	_ = unix.Madvise(b[skip:skip+n], unix.MADV_DONTNEED)
+}

@@ -39,6 +39,7 @@ test: deps
 demo: build
 	@mkdir -p $(WORK)
 	zstd -q -d -f $(DEMO_DIR)/kernel.zst -o $(WORK)/kernel
+	zstd -q -d -f $(DEMO_DIR)/if_vnettest.ko.zst -o $(WORK)/if_vnettest.ko
 	$(BIN) -N $(WORK)/kernel -M $(DEMO_DIR)/minidump.zst vnets
 	$(BIN) -N $(WORK)/kernel -M $(DEMO_DIR)/minidump.zst print --all V_ip_defttl
 

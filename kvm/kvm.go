@@ -30,7 +30,7 @@ func (a Addr) Add(n int64) Addr { return Addr(int64(a) + n) }
 func (a Addr) Sub(b Addr) int64 { return int64(a - b) }
 
 // A Reader reads memory. ReadAt follows the io.ReaderAt contract with an
-// address in place of an offset: when it returns n < len(p), err says why.
+// address in place of an offset: when it returns n < len(p), err gives the reason.
 type Reader interface {
 	ReadAt(p []byte, addr Addr) (n int, err error)
 }
@@ -51,7 +51,7 @@ type Core interface {
 	// Close releases the file.
 	Close() error
 	// Warnings lists doubts about the file that did not stop Open, such as
-	// a minidump shorter or longer than its bitmap says.
+	// a minidump shorter or longer than its bitmap accounts for.
 	Warnings() []string
 }
 
@@ -121,7 +121,7 @@ type Segment struct {
 	Data []byte
 }
 
-// KernelInfo carries what the kernel file tells about the dumped machine.
+// KernelInfo carries the facts about the dumped machine that come from the kernel file.
 // Sources that hold only physical memory need it to find the page tables.
 type KernelInfo struct {
 	Arch          string    // MACHINE_ARCH of the kernel ELF file: "amd64" or "i386", for example

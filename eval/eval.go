@@ -382,7 +382,7 @@ func (ev *Evaluator) castType(tn TypeName) (godwarf.Type, error) {
 	} else {
 		var err error
 		if t, err = ev.Kernel.Syms.Type(tn.Base); err != nil {
-			// A kernel without DWARF still knows C's integer types.
+			// C's integer types need no DWARF, so a kernel without it still has them.
 			size, ok := cIntegerSize(tn.Base, int64(ev.ptrSize()))
 			if !ok {
 				return nil, err

@@ -2,8 +2,8 @@
 // FreeBSD memory source: a minidump, a full ELF dump, a QEMU guest dump or a
 // raw physical memory image, in the manner of FreeBSD's libkvm.
 //
-// It knows nothing about symbols or types; package symbols sits beside it and
-// package vnetwalk, above both, gives the bytes their FreeBSD meaning.
+// It uses no symbols or types. Package symbols sits beside it, and package
+// vnetwalk, above both, gives the bytes their FreeBSD meaning.
 //
 // # Security
 //
@@ -102,7 +102,7 @@ type FormatError struct {
 
 // Error formats the file, offset and message. The sentinels
 // ErrUnknownFormat and errors.ErrUnsupported are left out of the text,
-// because the message already says what was found and what is supported;
+// because the message already names what was found and what is supported.
 // errors.Is still finds them.
 func (e *FormatError) Error() string {
 	s := fmt.Sprintf("%s: offset %#x: %s", e.File, e.Offset, e.Msg)

@@ -98,8 +98,8 @@ type infoResult struct {
 	Warnings       []string          `json:"warnings"`
 }
 
-// infoDumpRecord is what the kernel wrote about the dump outside memory:
-// the kerneldumpheader of a dump device, or savecore(8)'s info.N file.
+// infoDumpRecord is the kernel's record of the dump outside memory: the
+// kerneldumpheader of a dump device, or savecore(8)'s info.N file.
 type infoDumpRecord struct {
 	Source      string `json:"source"`
 	Version     string `json:"version"`

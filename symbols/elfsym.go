@@ -3,7 +3,6 @@ package symbols
 import (
 	"cmp"
 	"debug/elf"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -28,24 +27,61 @@ type symbolIndex struct {
 	source string         // file the symbol table was read from
 }
 
-// loadSymbols reads the kernel's symbol table, falling back to the debug
-// file's when the kernel has been stripped of it.
-func (t *Table) loadSymbols() error {
-	raw, err := t.kernel.Symbols()
-	file, src := t.path, t.kernel
-	if errors.Is(err, elf.ErrNoSymbols) && t.debug != t.kernel {
-		raw, err = t.debug.Symbols()
-		file, src = t.debugPath, t.debug
+// findSymbols picks the symbol table to read: the kernel's, or the debug
+// file's when the kernel has been stripped of it. It checks the table's
+// shape without reading it; the symbols themselves are read on first use.
+func (t *Table) findSymbols() error {
+	src, file := t.kernel, t.path
+	if symtabSection(src) == nil && t.debug != t.kernel && symtabSection(t.debug) != nil {
+		src, file = t.debug, t.debugPath
 	}
-	if errors.Is(err, elf.ErrNoSymbols) {
+	sec := symtabSection(src)
+	if sec == nil {
 		return fmt.Errorf("%s has no symbol table (.symtab) and no debug file supplies one: "+
 			"pass an unstripped kernel or its kernel.debug", t.path)
 	}
-	if err != nil {
-		return fmt.Errorf("read symbol table of %s: %w", file, err)
+	entSize := uint64(elf.Sym64Size)
+	if src.Class == elf.ELFCLASS32 {
+		entSize = elf.Sym32Size
 	}
-	t.syms = buildSymbolIndex(raw, src, file)
+	if sec.Size%entSize != 0 {
+		return fmt.Errorf("read symbol table of %s: section %s is %d bytes, not a multiple of the %d-byte entry size: "+
+			"the file is damaged", file, sec.Name, sec.Size, entSize)
+	}
+	if int(sec.Link) <= 0 || int(sec.Link) >= len(src.Sections) {
+		return fmt.Errorf("read symbol table of %s: section %s names string table %d, which does not exist: "+
+			"the file is damaged", file, sec.Name, sec.Link)
+	}
+	t.symSrc, t.symFile = src, file
 	return nil
+}
+
+// symtabSection returns f's SHT_SYMTAB section, or nil.
+func symtabSection(f *elf.File) *elf.Section {
+	for _, s := range f.Sections {
+		if s.Type == elf.SHT_SYMTAB {
+			return s
+		}
+	}
+	return nil
+}
+
+// symbols reads and indexes the symbol table on first use.
+func (t *Table) symbols() (*symbolIndex, error) {
+	if t.symSrc == nil { // a table built by hand, with syms set
+		return &t.syms, t.symErr
+	}
+	t.symOnce.Do(func() {
+		raw, err := t.symSrc.Symbols()
+		if err != nil {
+			t.symErr = fmt.Errorf("read symbol table of %s: %w", t.symFile, err)
+			t.syms = symbolIndex{byName: map[string]int{}, source: t.symFile}
+			return
+		}
+		t.syms = buildSymbolIndex(raw, t.symSrc, t.symFile)
+		t.symBuilt.Store(true)
+	})
+	return &t.syms, t.symErr
 }
 
 func buildSymbolIndex(raw []elf.Symbol, f *elf.File, file string) symbolIndex {
@@ -141,25 +177,50 @@ func better(a, b *Symbol) bool {
 // share the name (static variables in different files), a global one wins
 // over a weak one, and a weak one over a local one.
 func (t *Table) Lookup(name string) (Symbol, bool) {
-	i, ok := t.syms.byName[name]
-	if !ok {
-		return Symbol{}, false
-	}
-	return t.syms.sorted[i], true
+	s, err := t.lookup(name)
+	return s, err == nil
 }
 
 // LookupErr is Lookup with a *LookupError naming the file when the symbol
-// is missing.
+// is missing, or the error that kept the symbol table from being read.
 func (t *Table) LookupErr(name string) (Symbol, error) {
-	if s, ok := t.Lookup(name); ok {
-		return s, nil
+	return t.lookup(name)
+}
+
+// rawLookups is how many names lookup finds by scanning the symbol table
+// before it builds the index. A command that asks for one or two names
+// does not pay for sorting a few hundred thousand symbols.
+const rawLookups = 4
+
+func (t *Table) lookup(name string) (Symbol, error) {
+	if t.symSrc != nil && !t.symBuilt.Load() && t.rawLookupCount.Add(1) <= rawLookups {
+		if s, ok, err := t.scanSymbols(name); err == nil {
+			if !ok {
+				return Symbol{}, &LookupError{Kind: "symbol", Name: name, File: t.symFile}
+			}
+			return s, nil
+		}
+		// A table scanSymbols cannot read goes through debug/elf, whose
+		// error names the problem.
 	}
-	return Symbol{}, &LookupError{Kind: "symbol", Name: name, File: t.syms.source}
+	syms, err := t.symbols()
+	if err != nil {
+		return Symbol{}, err
+	}
+	i, ok := syms.byName[name]
+	if !ok {
+		return Symbol{}, &LookupError{Kind: "symbol", Name: name, File: syms.source}
+	}
+	return syms.sorted[i], nil
 }
 
 // Symbols returns every defined symbol sorted by address, without file and
-// section symbols. The caller must not modify the slice.
-func (t *Table) Symbols() []Symbol { return t.syms.sorted }
+// section symbols. The caller must not modify the slice. It is empty when
+// the symbol table cannot be read; LookupErr returns the reason.
+func (t *Table) Symbols() []Symbol {
+	syms, _ := t.symbols()
+	return syms.sorted
+}
 
 // SymbolAt returns the symbol that contains addr and addr's offset in it,
 // for printing an address as "symbol+0x10". A sized symbol contains
@@ -167,7 +228,8 @@ func (t *Table) Symbols() []Symbol { return t.syms.sorted }
 // addresses after it up to the next symbol, but only inside its own section.
 // When several symbols contain addr, the one starting closest below it wins.
 func (t *Table) SymbolAt(addr uint64) (Symbol, int64, bool) {
-	syms := t.syms.sorted
+	idx, _ := t.symbols()
+	syms := idx.sorted
 	// i is the last symbol starting at or below addr.
 	i := sort.Search(len(syms), func(k int) bool { return syms[k].Addr > addr }) - 1
 	if i < 0 {
@@ -178,7 +240,7 @@ func (t *Table) SymbolAt(addr uint64) (Symbol, int64, bool) {
 	// the first address that has a containing symbol. Within one address the
 	// walk meets the worst symbol first, so keep the best one seen.
 	found := -1
-	for j := i; j >= 0 && t.syms.maxEnd[j] > addr; j-- {
+	for j := i; j >= 0 && idx.maxEnd[j] > addr; j-- {
 		s := &syms[j]
 		if found >= 0 && s.Addr != syms[found].Addr {
 			break
@@ -190,14 +252,13 @@ func (t *Table) SymbolAt(addr uint64) (Symbol, int64, bool) {
 	if found >= 0 {
 		return syms[found], int64(addr - syms[found].Addr), true
 	}
-	return t.zeroSizedAt(i, addr)
+	return t.zeroSizedAt(syms, i, addr)
 }
 
 // zeroSizedAt handles addresses that no sized symbol contains: the closest
 // symbol below names addr if every symbol at that address is zero-sized and
 // addr lies in the same allocated section.
-func (t *Table) zeroSizedAt(i int, addr uint64) (Symbol, int64, bool) {
-	syms := t.syms.sorted
+func (t *Table) zeroSizedAt(syms []Symbol, i int, addr uint64) (Symbol, int64, bool) {
 	first := i
 	for first > 0 && syms[first-1].Addr == syms[i].Addr {
 		first--

@@ -216,6 +216,7 @@ func TestVnetFromSectionBounds(t *testing.T) {
 	tab := openVariant(t, variants[0])
 	start, _ := tab.Lookup("__start_set_vnet")
 	stop, _ := tab.Lookup("__stop_set_vnet")
+	tab.Symbols() // build the index, which the deletion below edits
 	delete(tab.syms.byName, "__start_set_vnet")
 	set, err := tab.Vnet()
 	if err != nil {
@@ -411,5 +412,37 @@ func TestReadImageAcrossSections(t *testing.T) {
 	}
 	if string(got) != string(want) {
 		t.Errorf("bytes across .data and set_vnet = %x, debug/elf gives %x", got, want)
+	}
+}
+
+func TestScanSymbolsAgreesWithIndex(t *testing.T) {
+	// scanSymbols answers the first few lookups without the index; it must
+	// pick the same symbol as the index for every name, including names
+	// that several static symbols share.
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			tab := openVariant(t, v)
+			names := map[string]int{}
+			for _, s := range tab.Symbols() {
+				names[s.Name]++
+			}
+			shared := 0
+			for name, n := range names {
+				if n > 1 {
+					shared++
+				}
+				want, _ := tab.Lookup(name)
+				got, ok, err := tab.scanSymbols(name)
+				if err != nil || !ok || got != want {
+					t.Errorf("scanSymbols(%q) = %+v, %v, %v; index has %+v", name, got, ok, err, want)
+				}
+			}
+			if shared == 0 {
+				t.Error("no name has several symbols, so the tie rules are not exercised")
+			}
+			if _, ok, err := tab.scanSymbols("no_such_symbol_here"); ok || err != nil {
+				t.Errorf("scanSymbols of a missing name: %v, %v", ok, err)
+			}
+		})
 	}
 }

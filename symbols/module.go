@@ -83,7 +83,11 @@ func (m *Module) VnetSet() (ModuleVnet, bool, error) {
 		}
 	}
 
-	for _, s := range m.syms.sorted {
+	syms, err := m.symbols()
+	if err != nil {
+		return ModuleVnet{}, false, err
+	}
+	for _, s := range syms.sorted {
 		if !strings.HasPrefix(s.Name, VnetSymbolPrefix) || s.Addr < set.Start || s.Addr >= set.Stop {
 			continue
 		}

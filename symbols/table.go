@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
 )
@@ -28,12 +29,21 @@ type Table struct {
 	arch    string
 	ptrSize int
 
-	syms     symbolIndex
-	allocs   []elf.SectionHeader // allocated sections, sorted by address
-	dwarf    *dwarf.Data
-	dwarfErr error     // the error that left dwarf nil
-	mapped   []byte    // the debug file mapped read-only, or nil
-	raw      *rawDWARF // DWARF sections inside mapped, for the skimmer
+	// The symbol table is read from symSrc on first use (see symbols).
+	symSrc         *elf.File
+	symFile        string
+	symOnce        sync.Once
+	syms           symbolIndex
+	symErr         error
+	symBuilt       atomic.Bool
+	rawLookupCount atomic.Int32
+	symScanMu      sync.Mutex // guards rawSymtab
+	rawSymtab      rawSymtab
+	allocs         []elf.SectionHeader // allocated sections, sorted by address
+	dwarf          *dwarf.Data
+	dwarfErr       error     // the error that left dwarf nil
+	mapped         []byte    // the debug file mapped read-only, or nil
+	raw            *rawDWARF // DWARF sections inside mapped, for the skimmer
 	// With raw set, dwarf is nil and DIEs are read through one debug/dwarf
 	// Data per unit, made on first use (see unitDIEReader).
 	rawUnits    []unitSpan
@@ -74,7 +84,7 @@ func Open(kernelPath, debugPath string) (*Table, error) {
 		t.Close()
 		return nil, err
 	}
-	if err := t.loadSymbols(); err != nil {
+	if err := t.findSymbols(); err != nil {
 		t.Close()
 		return nil, err
 	}

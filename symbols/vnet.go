@@ -50,16 +50,20 @@ func (t *Table) Vnet() (VnetSet, error) {
 				missing = vnetStopSymbol
 			}
 			return VnetSet{}, fmt.Errorf("%s has no symbol %s and no %s section: %w",
-				t.syms.source, missing, VnetSetName, ErrNotVIMAGE)
+				t.symFile, missing, VnetSetName, ErrNotVIMAGE)
 		}
 		set.Start, set.Stop = sec.Addr, sec.Addr+sec.Size
 	}
 	if set.Stop < set.Start {
 		return VnetSet{}, fmt.Errorf("%s: %s (%#x) lies below %s (%#x), so the symbol table is corrupt",
-			t.syms.source, vnetStopSymbol, set.Stop, vnetStartSymbol, set.Start)
+			t.symFile, vnetStopSymbol, set.Stop, vnetStartSymbol, set.Start)
 	}
 
-	for _, s := range t.syms.sorted {
+	syms, err := t.symbols()
+	if err != nil {
+		return VnetSet{}, err
+	}
+	for _, s := range syms.sorted {
 		if strings.HasPrefix(s.Name, VnetSymbolPrefix) {
 			set.Entries = append(set.Entries, s)
 		}

@@ -14,11 +14,11 @@ type rawSymtab struct {
 	syms, strs []byte
 }
 
-// scanSymbols finds name by reading the symbol table entry by entry, with
-// the same choice among symbols of one name that the index makes: the best
-// binding, then the lowest address, then a sized symbol, then the first in
-// the table. It allocates nothing per entry, so one question about one
-// name costs a pass over the table instead of a sort of all of it.
+// scanSymbols finds name by reading the symbol table entry by entry. Among
+// symbols of one name it picks the one the index picks: the best binding,
+// then the lowest address, then a sized symbol, then the first in the
+// table. A lookup of one name then costs one pass over the table instead
+// of a sort of all of it.
 func (t *Table) scanSymbols(name string) (Symbol, bool, error) {
 	t.symScanMu.Lock()
 	defer t.symScanMu.Unlock()
@@ -34,12 +34,14 @@ func (t *Table) scanSymbols(name string) (Symbol, bool, error) {
 	if r.err != nil {
 		return Symbol{}, false, r.err
 	}
+
 	want := []byte(name)
 	is32 := t.symSrc.Class == elf.ELFCLASS32
 	entSize := elf.Sym64Size
 	if is32 {
 		entSize = elf.Sym32Size
 	}
+
 	var best elf.Symbol
 	found := false
 	// Entry 0 is the undefined symbol.
@@ -73,6 +75,7 @@ func (t *Table) scanSymbols(name string) (Symbol, bool, error) {
 	if !found {
 		return Symbol{}, false, nil
 	}
+
 	return Symbol{
 		Name:    name,
 		Addr:    best.Value,

@@ -1,17 +1,29 @@
 /*
- * riscv minidump version 2, laid out as FreeBSD's
- * sys/riscv/riscv/minidump_machdep.c writes it. It has a header page, the
- * message buffer, the dump_avail page and the page bitmap indexed through
- * dump_avail. Then come one page of leaf (L3) PTEs per 2 MiB of the kernel
- * map from VM_MIN_KERNEL_ADDRESS to kernel_vm_end (synthesised for 2 MiB
- * pages, copied from L3 tables, zero where nothing is mapped), and every
- * page whose bit is set, in bit order. The file goes to the host through
- * semihosting as "minidump" in QEMU's working directory.
+ * riscv minidumps, laid out as FreeBSD's sys/riscv/riscv/minidump_machdep.c
+ * writes them. minidumpsys writes the same state twice, through
+ * semihosting into QEMU's working directory:
+ *
+ *   "minidump"     Version 2, the current one. It has a header page, the
+ *                  message buffer, the dump_avail page, the page bitmap
+ *                  indexed through dump_avail, the PTE section and the
+ *                  data pages.
+ *   "minidump-v1"  Version 1, from before dump_avail. It has no
+ *                  dumpavailsize field and no dump_avail page, and bit i
+ *                  of its bitmap is the page at physical address
+ *                  i * PAGE_SIZE.
+ *
+ * The PTE section has one page of leaf (L3) PTEs per 2 MiB of the kernel
+ * map from VM_MIN_KERNEL_ADDRESS to kernel_vm_end: synthesised for 2 MiB
+ * pages, copied from L3 tables, zero where nothing is mapped. It is the
+ * same with Sv39 and Sv48, and no header field records the mode. The data
+ * pages follow in increasing physical address order.
  */
 #include "kernel.h"
 
 #define	MINIDUMP_MAGIC		"minidump FreeBSD/riscv"
-#define	MINIDUMP_VERSION	2
+
+/* Bytes of the version 1 header, which ends before dumpavailsize. */
+#define	MINIDUMP_V1_HDR_SIZE	72
 
 struct minidumphdr {
 	char		magic[24];
@@ -47,11 +59,17 @@ is_table(pd_entry_t e)
 	return ((e & PTE_V) != 0 && (e & PTE_RWX) == 0);
 }
 
-/* The L1 and L2 entries covering va; 0 where a level is absent. */
+/*
+ * Return the L1 and L2 entries covering va, found from the root table as
+ * FreeBSD's pmap_get_tables does with three or four levels. An entry is 0
+ * where its level is absent.
+ */
 static void
 kernel_entries(vm_offset_t va, pd_entry_t *l1e, pd_entry_t *l2e)
 {
-	*l1e = kernel_l1[l1_index(va)];
+	pd_entry_t *l1 = pmap_l1_table(va);
+
+	*l1e = l1 != NULL ? l1[l1_index(va)] : 0;
 	*l2e = 0;
 	if (is_table(*l1e))
 		*l2e = ((pd_entry_t *)phys_to_virt(PTE_TO_PHYS(*l1e)))[l2_index(va)];
@@ -128,22 +146,74 @@ dump_index_to_pa(long bit)
 	return (0);
 }
 
-void
-minidumpsys(void)
+/* Return the number of pages in the dump set. */
+static uint64_t
+count_dump_pages(void)
 {
-	struct minidumphdr hdr;
-	size_t bitmapsize = round_page(howmany(vm_page_dump_pages, 64) * 8);
-	uint64_t ndata = 0;
+	uint64_t n = 0;
 
-	add_kernel_pages();
 	for (long bit = 0; bit < vm_page_dump_pages; bit++) {
 		if ((vm_page_dump[bit / 64] >> (bit % 64) & 1) != 0)
-			ndata++;
+			n++;
 	}
+	return (n);
+}
 
+/*
+ * Return the bytes of the version 1 bitmap: one bit per page from physical
+ * address 0 to the end of the highest dump_avail range, page-rounded, as
+ * FreeBSD's vm_page_startup sized vm_page_dump_size.
+ */
+static size_t
+v1_bitmap_size(void)
+{
+	vm_paddr_t last = 0;
+
+	for (int i = 0; dump_avail[i + 1] != 0; i += 2) {
+		if (dump_avail[i + 1] > last)
+			last = dump_avail[i + 1];
+	}
+	return (round_page(roundup2(last / PAGE_SIZE, 8) / 8));
+}
+
+/*
+ * Write the version 1 bitmap a page at a time, bit i of the bitmap being
+ * physical page i. The set bits come from the version 2 bitmap, translated
+ * through dump_avail.
+ */
+static void
+write_v1_bitmap(size_t size)
+{
+	uint8_t *bytes = (uint8_t *)pagebuf;
+	const uint64_t bits_per_page = PAGE_SIZE * 8;
+
+	for (uint64_t first = 0; first < size * 8; first += bits_per_page) {
+		memset(pagebuf, 0, sizeof(pagebuf));
+		for (long bit = 0; bit < vm_page_dump_pages; bit++) {
+			if ((vm_page_dump[bit / 64] >> (bit % 64) & 1) == 0)
+				continue;
+			uint64_t page = dump_index_to_pa(bit) / PAGE_SIZE;
+			if (page >= first && page < first + bits_per_page)
+				bytes[(page - first) / 8] |= 1 << (page % 8);
+		}
+		blk_write(pagebuf, PAGE_SIZE);
+	}
+}
+
+/* Write a minidump of version 1 or 2 to the host file path. */
+static void
+write_minidump(uint32_t version, const char *path)
+{
+	struct minidumphdr hdr;
+	size_t bitmapsize;
+
+	if (version == 1)
+		bitmapsize = v1_bitmap_size();
+	else
+		bitmapsize = round_page(howmany(vm_page_dump_pages, 64) * 8);
 	memset(&hdr, 0, sizeof(hdr));
 	strlcpy(hdr.magic, MINIDUMP_MAGIC, sizeof(hdr.magic));
-	hdr.version = MINIDUMP_VERSION;
+	hdr.version = version;
 	hdr.msgbufsize = msgbuf_len;
 	hdr.bitmapsize = (uint32_t)bitmapsize;
 	hdr.pmapsize = write_pte_section(false);
@@ -151,24 +221,37 @@ minidumpsys(void)
 	hdr.dmapphys = DMAP_MIN_PHYSADDR;
 	hdr.dmapbase = DMAP_MIN_ADDRESS;
 	hdr.dmapend = DMAP_MAX_ADDRESS;
-	hdr.dumpavailsize = (uint32_t)round_page(sizeof(dump_avail));
-	printf("Dumping minidump version 2: %lu data pages, PTE section %u bytes\n",
-	    ndata, hdr.pmapsize);
+	if (version == 2)
+		hdr.dumpavailsize = (uint32_t)round_page(sizeof(dump_avail));
+	printf("Dumping minidump version %u: %lu data pages, bitmap %zu bytes, PTE section %u bytes\n",
+	    version, count_dump_pages(), bitmapsize, hdr.pmapsize);
 
-	dump_fd = semihost_open("minidump");
+	dump_fd = semihost_open(path);
 	memset(pagebuf, 0, sizeof(pagebuf));
-	memcpy(pagebuf, &hdr, sizeof(hdr));
+	memcpy(pagebuf, &hdr, version == 1 ? MINIDUMP_V1_HDR_SIZE : sizeof(hdr));
 	blk_write(pagebuf, PAGE_SIZE);
 	blk_write(msgbuf, round_page(hdr.msgbufsize));
-	memset(pagebuf, 0, sizeof(pagebuf));
-	memcpy(pagebuf, dump_avail, sizeof(dump_avail));
-	blk_write(pagebuf, PAGE_SIZE);
-	blk_write(vm_page_dump, bitmapsize);
+	if (version == 1) {
+		write_v1_bitmap(bitmapsize);
+	} else {
+		memset(pagebuf, 0, sizeof(pagebuf));
+		memcpy(pagebuf, dump_avail, sizeof(dump_avail));
+		blk_write(pagebuf, PAGE_SIZE);
+		blk_write(vm_page_dump, bitmapsize);
+	}
 	write_pte_section(true);
 	for (long bit = 0; bit < vm_page_dump_pages; bit++) {
 		if ((vm_page_dump[bit / 64] >> (bit % 64) & 1) != 0)
 			blk_write(phys_to_virt(dump_index_to_pa(bit)), PAGE_SIZE);
 	}
 	semihost_close(dump_fd);
+}
+
+void
+minidumpsys(void)
+{
+	add_kernel_pages();
+	write_minidump(2, "minidump");
+	write_minidump(1, "minidump-v1");
 	printf("Dump complete\n");
 }

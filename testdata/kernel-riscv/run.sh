@@ -1,14 +1,15 @@
 #!/bin/sh
 # Boot the riscv test kernel under QEMU (virt machine, OpenSBI firmware),
 # stop it at minidumpsys through the gdb stub, write gdb's view of every
-# vnet, jail and V_ variable with ../oracle/oracle.py, then let it write its
-# minidump.
+# vnet, jail and V_ variable with ../oracle/oracle.py and the CPU's satp
+# register, then let it write its minidumps.
 #
 # Usage: testdata/kernel-riscv/run.sh KERNEL OUTDIR
 #
-# OUTDIR receives kernel, minidump, oracle.json and console.log. The gdb
-# stub listens on a unix socket in a temporary directory; the kernel writes
-# its files through RISC-V semihosting into QEMU's working directory, OUTDIR.
+# OUTDIR receives kernel, minidump (version 2), minidump-v1, oracle.json,
+# satp and console.log. The gdb stub listens on a unix socket in a
+# temporary directory; the kernel writes its files through RISC-V
+# semihosting into QEMU's working directory, OUTDIR.
 set -eu
 
 kernel=${1:?usage: run.sh KERNEL OUTDIR}
@@ -28,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 cp "$kernel" "$out/kernel"
-rm -f "$out/minidump" "$out/oracle.json"
+rm -f "$out/minidump" "$out/minidump-v1" "$out/oracle.json" "$out/satp"
 (cd "$out" && exec qemu-system-riscv64 -M virt -m 128 \
     -display none -monitor none -serial none -no-reboot \
     -semihosting-config enable=on,target=native \
@@ -51,19 +52,22 @@ done
 # encodes counter(9) as arm64 does (CPU 0's slot address, PAGE_SIZE
 # apart), so the arm64 kernel's oracle extension applies unchanged. gdb's
 # status is not checked because its last continue may end with a broken
-# pipe when QEMU exits; the files are checked below.
+# pipe when QEMU exits; the files are checked below. The satp file contains
+# the register as QEMU's gdb stub reports it, so that tests can check the
+# translation mode (bits 63:60, 8 for Sv39 and 9 for Sv48) of the run.
 gdb-multiarch -nx -batch -iex 'set osabi none' -iex 'set architecture riscv:rv64' \
     -ex 'set pagination off' -ex 'set max-value-size unlimited' \
     -ex "target remote $work/gdb.sock" \
     -ex 'break minidumpsys' -ex 'continue' \
     -ex "source $here/../oracle/oracle.py" -ex "source $here/../kernel-arm64/oracle_arm64.py" \
     -ex "vnet-oracle $out/oracle.json" \
+    -ex "python open('$out/satp', 'w').write('%#x\\n' % (int(gdb.parse_and_eval('\$satp')) & (2**64 - 1)))" \
     -ex 'delete' -ex 'continue' "$out/kernel" || true
 wait "$qemu_pid" || true
 qemu_pid=
-if [ ! -s "$out/oracle.json" ] || ! grep -q "Dump complete" "$out/console.log"; then
+if [ ! -s "$out/oracle.json" ] || [ ! -s "$out/satp" ] || ! grep -q "Dump complete" "$out/console.log"; then
 	cat "$out/console.log" >&2
-	echo "run.sh: no oracle.json, or the kernel did not finish its dump" >&2
+	echo "run.sh: no oracle.json or satp, or the kernel did not finish its dumps" >&2
 	exit 1
 fi
-echo "run.sh: wrote $out/minidump and $out/oracle.json"
+echo "run.sh: wrote $out/minidump, $out/minidump-v1, $out/oracle.json and $out/satp (satp $(cat "$out/satp"))"

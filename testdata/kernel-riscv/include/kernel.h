@@ -57,7 +57,9 @@ extern char		 ostype[];
 
 /* pmap.c */
 extern vm_offset_t	 kernel_vm_end;
-extern pd_entry_t	*kernel_l1;	/* Sv39 root table, through the direct map */
+extern pd_entry_t	*kernel_top;	/* root table, through the direct map */
+extern enum pmap_mode	 pmap_mode;
+pd_entry_t *pmap_l1_table(vm_offset_t va);
 void	*phys_to_virt(vm_paddr_t pa);
 void	 pmap_bootstrap(void);
 void	 pmap_kenter(vm_offset_t va, vm_paddr_t pa);

@@ -26,6 +26,7 @@ typedef uint64_t	pt_entry_t;
 /*
  * Sv39: 4 KiB pages and three levels of 512 entries. FreeBSD riscv calls
  * the root level L1 (1 GiB per entry), then L2 (2 MiB) and L3 (4 KiB).
+ * Sv48 adds a root level above them, L0 (512 GiB per entry).
  */
 #define	PAGE_SHIFT	12
 #define	Ln_ENTRIES_SHIFT 9
@@ -35,13 +36,15 @@ typedef uint64_t	pt_entry_t;
 #define	L3_SHIFT	PAGE_SHIFT
 #define	L2_SHIFT	(L3_SHIFT + Ln_ENTRIES_SHIFT)
 #define	L1_SHIFT	(L2_SHIFT + Ln_ENTRIES_SHIFT)
+#define	L0_SHIFT	(L1_SHIFT + Ln_ENTRIES_SHIFT)
 #define	L1_SIZE		(1UL << L1_SHIFT)
 #define	L2_SIZE		(1UL << L2_SHIFT)
+#define	l0_index(va)	(((va) >> L0_SHIFT) & (Ln_ENTRIES - 1))
 #define	l1_index(va)	(((va) >> L1_SHIFT) & (Ln_ENTRIES - 1))
 #define	l2_index(va)	(((va) >> L2_SHIFT) & (Ln_ENTRIES - 1))
 #define	l3_index(va)	(((va) >> L3_SHIFT) & (Ln_ENTRIES - 1))
 
-/* Sv39 PTE bits (sys/riscv/include/pte.h). */
+/* PTE bits, the same with Sv39 and Sv48 (sys/riscv/include/pte.h). */
 #define	PTE_V		0x001UL
 #define	PTE_R		0x002UL
 #define	PTE_W		0x004UL
@@ -50,6 +53,16 @@ typedef uint64_t	pt_entry_t;
 #define	PTE_D		0x080UL
 #define	PTE_RWX		(PTE_R | PTE_W | PTE_X)
 #define	PTE_PPN0_S	10
+
+/* satp's MODE field, bits 63:60 (machine/riscvreg.h), and enum pmap_mode (machine/pmap.h). */
+#define	SATP_MODE_M	(0xfUL << 60)
+#define	SATP_MODE_SV39	(8UL << 60)
+#define	SATP_MODE_SV48	(9UL << 60)
+enum pmap_mode {
+	PMAP_MODE_SV39,
+	PMAP_MODE_SV48,
+};
+
 #define	PTE_TO_PHYS(pte)	(((pte) >> PTE_PPN0_S) << PAGE_SHIFT)
 #define	PHYS_TO_PTE(pa)		(((pa) >> PAGE_SHIFT) << PTE_PPN0_S)
 
@@ -58,7 +71,8 @@ typedef uint64_t	pt_entry_t;
 #define	MAXPATHLEN	1024
 
 /*
- * Virtual layout of FreeBSD riscv with Sv39: the kernel map starts at
+ * Virtual layout of FreeBSD riscv, the same with Sv39 and Sv48
+ * (sys/riscv/include/vmparam.h): the kernel map starts at
  * VM_MIN_KERNEL_ADDRESS, which is also KERNBASE, and the direct map at
  * DMAP_MIN_ADDRESS maps physical memory from DMAP_MIN_PHYSADDR, the start
  * of QEMU virt's RAM.

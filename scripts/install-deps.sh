@@ -13,6 +13,7 @@ need ld.lld lld
 need gcc gcc
 need qemu-system-x86_64 qemu-system-x86
 need qemu-system-aarch64 qemu-system-arm
+need qemu-system-riscv64 qemu-system-misc
 need gdb gdb
 need gdb-multiarch gdb-multiarch
 need tmux tmux

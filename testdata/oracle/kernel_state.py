@@ -101,8 +101,16 @@ def walk(target, first, next_of, list_name):
 
 
 def read_u64(target, address):
+    """Return the 64-bit unsigned integer at `address`, in the target's byte order."""
     raw = target.read(address & U64_MASK, 8)
-    return int(gdb.Value(raw, gdb.lookup_type("unsigned long")))
+    return int(gdb.Value(raw, gdb.lookup_type("unsigned long long")))
+
+
+def read_pointer(target, address):
+    """Return the pointer at `address`, read with the target's pointer size (4 on i386)."""
+    pointer_type = gdb.lookup_type("void").pointer()
+    raw = target.read(address & U64_MASK, pointer_type.sizeof)
+    return int(gdb.Value(raw, pointer_type))
 
 
 # ---------------------------------------------------------------------------
@@ -158,8 +166,10 @@ def counter_elements(variable):
 def counter_record(target, pcpu, vnet, name, index, address):
     record = {"vnet": vnet["address"], "name": name, "index": index,
               "address": hex_address(address)}
+    # A counter_u64_t is a pointer (uint64_t *), so it is 4 bytes on ILP32,
+    # while every slot it leads to is 8 bytes on all architectures.
     try:
-        offset = read_u64(target, address)
+        offset = read_pointer(target, address)
     except gdb.MemoryError as error:
         record["error"] = "counter at %s unreadable: %s" % (hex_address(address), error)
         return record
@@ -409,7 +419,7 @@ def list_record(target, vnet, path, address, kind, element):
         entry, _ = target.load(item + link_offset, link.type)
         return int(entry[next_name])
 
-    first = read_u64(target, address)
+    first = read_pointer(target, address)
     name = "%s of vnet %s" % (path, vnet["address"])
     record["elements"] = [hex_address(a) for a in walk(target, first, next_element, name)]
     return record

@@ -1,6 +1,7 @@
 package symbols
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -31,6 +32,51 @@ func BenchmarkOpenAndIndex(b *testing.B) {
 			b.Fatal(err)
 		}
 		if _, err := tab.Type(typ); err != nil {
+			b.Fatal(err)
+		}
+		tab.Close()
+	}
+}
+
+// BenchmarkFullIndex measures Open plus a lookup of a type that does not
+// exist, which waits for the index of the whole file.
+func BenchmarkFullIndex(b *testing.B) {
+	path, _ := benchKernel()
+	for b.Loop() {
+		tab, err := Open(path, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var lookup *LookupError
+		if _, err := tab.Type("struct vnetinspect_no_such_type"); !errors.As(err, &lookup) {
+			b.Fatalf("lookup of a missing type: %v", err)
+		}
+		tab.Close()
+	}
+}
+
+// BenchmarkTypeAndAddress measures the question the command-line
+// benchmark asks in one process: a type's definition, then where a
+// variable is ($VNETINSPECT_BENCH_VAR, or vnet0) and its DWARF entry.
+func BenchmarkTypeAndAddress(b *testing.B) {
+	path, typ := benchKernel()
+	name := os.Getenv("VNETINSPECT_BENCH_VAR")
+	if name == "" {
+		name = "vnet0"
+	}
+	for b.Loop() {
+		tab, err := Open(path, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tab.Type(typ); err != nil {
+			b.Fatal(err)
+		}
+		sym, err := tab.LookupErr(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tab.VariableTypeAt(name, sym.Addr); err != nil {
 			b.Fatal(err)
 		}
 		tab.Close()

@@ -18,20 +18,36 @@ type dwarfIndex struct {
 	skim  *skimmedIndex // when set, the maps are empty and the skimmer's index answers
 }
 
-// typeRefs returns the type DIEs whose key is key, in file order.
-func (idx *dwarfIndex) typeRefs(key string) []typeRef {
+// typeRefs returns the type DIEs whose key is key, in file order, up to
+// and including the first for which stop returns true (all of them when
+// stop is nil).
+func (idx *dwarfIndex) typeRefs(key string, stop func(typeRef) bool) ([]typeRef, error) {
 	if idx.skim != nil {
-		return idx.skim.typeRefs(key)
+		return idx.skim.typeRefs(key, stop)
 	}
-	return idx.types[key]
+	return upTo(idx.types[key], stop), nil
 }
 
-// varRefs returns the variable DIEs named name, in file order.
-func (idx *dwarfIndex) varRefs(name string) []varRef {
+// varRefs returns the variable DIEs named name as typeRefs does.
+func (idx *dwarfIndex) varRefs(name string, stop func(varRef) bool) ([]varRef, error) {
 	if idx.skim != nil {
-		return idx.skim.varRefs(name)
+		return idx.skim.varRefs(name, stop)
 	}
-	return idx.vars[name]
+	return upTo(idx.vars[name], stop), nil
+}
+
+// upTo returns refs up to and including the first for which stop returns
+// true.
+func upTo[R any](refs []R, stop func(R) bool) []R {
+	if stop == nil {
+		return refs
+	}
+	for i, r := range refs {
+		if stop(r) {
+			return refs[:i+1]
+		}
+	}
+	return refs
 }
 
 // A varRef is one DW_TAG_variable DIE for a name.
@@ -60,7 +76,7 @@ type typeRef struct {
 	decl bool // a forward declaration with no members
 }
 
-// dwarfIdx builds the index on first use and returns it. The caller holds
+// dwarfIdx starts the index on first use and returns it. The caller holds
 // t.dwarfMu.
 func (t *Table) dwarfIdx() (*dwarfIndex, error) {
 	if !t.hasDWARFData() {
@@ -73,10 +89,15 @@ func (t *Table) dwarfIdx() (*dwarfIndex, error) {
 			t.index, t.indexErr = buildIndex(t.dwarf, t.debugInfoSize())
 		}
 		if t.indexErr != nil {
-			t.indexErr = fmt.Errorf("index DWARF of %s: %w", t.DebugPath(), t.indexErr)
+			t.indexErr = t.indexError(t.indexErr)
 		}
 	})
 	return t.index, t.indexErr
+}
+
+// indexError words an error met while indexing the DWARF.
+func (t *Table) indexError(err error) error {
+	return fmt.Errorf("index DWARF of %s: %w", t.DebugPath(), err)
 }
 
 // buildIndex reads every DIE in order, tracking the nesting depth itself
@@ -199,9 +220,13 @@ func (t *Table) Type(name string) (godwarf.Type, error) {
 		return nil, err
 	}
 	key := strings.Join(strings.Fields(name), " ")
-	refs := idx.typeRefs(key)
-	if len(refs) == 0 {
-		refs = idx.typeRefs(canonicalBaseName(key))
+	definition := func(r typeRef) bool { return !r.decl }
+	refs, err := idx.typeRefs(key, definition)
+	if err == nil && len(refs) == 0 {
+		refs, err = idx.typeRefs(canonicalBaseName(key), definition)
+	}
+	if err != nil {
+		return nil, t.indexError(err)
 	}
 	if len(refs) == 0 {
 		return nil, &LookupError{Kind: "type", Name: name, File: t.DebugPath()}
@@ -224,7 +249,9 @@ func (t *Table) Type(name string) (godwarf.Type, error) {
 func (t *Table) VariableType(name string) (godwarf.Type, error) {
 	t.dwarfMu.Lock()
 	defer t.dwarfMu.Unlock()
-	refs, err := t.variableRefs(name)
+	// The first global definition is the preferred DIE, so the search can
+	// end there.
+	refs, err := t.variableRefs(name, func(r varRef) bool { return r.rank() == 0 })
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +277,15 @@ func (t *Table) preferredVariableType(refs []varRef) (godwarf.Type, error) {
 func (t *Table) VariableTypeAt(name string, addr uint64) (godwarf.Type, error) {
 	t.dwarfMu.Lock()
 	defer t.dwarfMu.Unlock()
-	refs, err := t.variableRefs(name)
+	// The first definition at addr is the answer whether or not other
+	// definitions follow, so the search can end there.
+	refs, err := t.variableRefs(name, func(r varRef) bool {
+		if r.decl {
+			return false
+		}
+		a, ok := t.variableAddr(r)
+		return ok && a == addr
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -275,12 +310,15 @@ func (t *Table) VariableTypeAt(name string, addr uint64) (godwarf.Type, error) {
 		"check that the debug file belongs to this kernel", len(defs), name, t.DebugPath(), addr)
 }
 
-func (t *Table) variableRefs(name string) ([]varRef, error) {
+func (t *Table) variableRefs(name string, stop func(varRef) bool) ([]varRef, error) {
 	idx, err := t.dwarfIdx()
 	if err != nil {
 		return nil, err
 	}
-	refs := idx.varRefs(name)
+	refs, err := idx.varRefs(name, stop)
+	if err != nil {
+		return nil, t.indexError(err)
+	}
 	if len(refs) == 0 {
 		return nil, &LookupError{Kind: "variable", Name: name, File: t.DebugPath()}
 	}

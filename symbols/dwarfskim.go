@@ -1,13 +1,16 @@
 package symbols
 
 import (
+	"bytes"
 	"cmp"
 	"debug/dwarf"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -371,7 +374,6 @@ func parseAbbrevs(data []byte, off uint64, u *unitSpan, c *abbrevCache) ([]abbre
 type skimmer struct {
 	raw   *rawDWARF
 	units []unitSpan // every unit, sorted, to find the unit of a reference
-	key   []byte     // scratch for index keys
 	seed  maphash.Seed
 
 	// The DIEs found in the current run, in file order, each with the hash
@@ -519,10 +521,8 @@ func cString(sec []byte, off uint64) ([]byte, bool) {
 		return nil, false
 	}
 	b := sec[off:]
-	for i, c := range b {
-		if c == 0 {
-			return b[:i], true
-		}
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return b[:i], true
 	}
 	return nil, false
 }
@@ -566,11 +566,32 @@ type dieSummary struct {
 // p, returning the summary and the position after the DIE's attributes.
 func (s *skimmer) summarize(u *unitSpan, a *abbrev, p int) (dieSummary, int, error) {
 	sum := dieSummary{spec: -1, tag: a.tag}
+	info := s.raw.info[:u.end]
 	for _, at := range a.attrs {
 		form := at.form
-		v, q, err := s.value(u, p, form, at.implicit)
-		if err != nil {
-			return sum, 0, err
+		var v attrValue
+		var q int
+		// The forms that C compilers use for these DIEs, decoded in
+		// place; value handles the rest and every bounds error.
+		switch {
+		case form == formStrp && u.offSize == 4 && p+4 <= len(info):
+			v.u, q = uint64(binary.LittleEndian.Uint32(info[p:])), p+4
+		case (form == formData1 || form == formRef1 || form == formStrx1 || form == formFlag) && p+1 <= len(info):
+			v.u, q = uint64(info[p]), p+1
+		case (form == formData2 || form == formRef2 || form == formStrx2) && p+2 <= len(info):
+			v.u, q = uint64(binary.LittleEndian.Uint16(info[p:])), p+2
+		case (form == formData4 || form == formRef4 || form == formStrx4) && p+4 <= len(info):
+			v.u, q = uint64(binary.LittleEndian.Uint32(info[p:])), p+4
+		case form == formFlagPresent:
+			v.u, q = 1, p
+		case form == formImplicitConst:
+			v.u, q = uint64(at.implicit), p
+		default:
+			var err error
+			v, q, err = s.value(u, p, form, at.implicit)
+			if err != nil {
+				return sum, 0, err
+			}
 		}
 		if form == formIndirect {
 			// The real form is needed to interpret the value.
@@ -632,6 +653,17 @@ func (s *skimmer) skimUnit(u *unitSpan) error {
 		sibling := -1 // where DW_AT_sibling's value is, when known
 		if a.sibling >= 0 {
 			sibling = p + a.sibling
+		}
+		// A DIE below the unit's direct children, or one the index does
+		// not keep, whose DW_AT_sibling sits at a known place: step over
+		// it and its subtree without decoding its attributes. The target
+		// must lie past the sibling value itself, so a corrupt file cannot
+		// make the walk go back.
+		if a.children && sibling >= 0 && depth >= 1 && !(depth == 1 && indexedTag(a.tag)) {
+			if next, ok := siblingTarget(info, u, sibling, a.siblingForm); ok && next > sibling {
+				p = next
+				continue
+			}
 		}
 		switch {
 		case a.tag == dwarf.TagCompileUnit || a.tag == dwarf.TagPartialUnit || a.tag == dwarf.TagTypeUnit:
@@ -769,8 +801,7 @@ func (s *skimmer) addType(prefix string, name []byte, off dwarf.Offset, decl boo
 	if len(name) == 0 {
 		return
 	}
-	s.key = append(append(s.key[:0], prefix...), name...)
-	s.types = append(s.types, hashedType{maphash.Bytes(s.seed, s.key), typeRef{off, decl}})
+	s.types = append(s.types, hashedType{typeHash(s.seed, prefix, name), typeRef{off, decl}})
 }
 
 // unitStrOffBase returns unit u's DW_AT_str_offsets_base, or the default
@@ -826,6 +857,22 @@ func (s *skimmer) summaryAt(off int64) (dieSummary, error) {
 	return sum, err
 }
 
+// typeHash is the index hash of the type key prefix+name, where prefix is
+// "struct ", "union ", "enum " or empty. It hashes the name alone and mixes
+// in the prefix, so the skimmer need not copy each name to build the key.
+func typeHash(seed maphash.Seed, prefix string, name []byte) uint64 {
+	h := maphash.Bytes(seed, name)
+	switch prefix {
+	case "struct ":
+		h ^= 0x9e3779b97f4a7c15
+	case "union ":
+		h ^= 0xc2b2ae3d27d4eb4f
+	case "enum ":
+		h ^= 0x165667b19e3779f9
+	}
+	return h
+}
+
 // A hashedVar and a hashedType are index entries with the hash of their
 // key. The index keeps no names: a lookup hashes the name it is given and
 // checks each candidate DIE's own name, so a hash collision costs a decode
@@ -840,86 +887,146 @@ type hashedType struct {
 	ref typeRef
 }
 
-// A skimmedIndex is the index skimIndex builds: per run of units, entries
-// sorted by hash and, within a hash, in file order.
+// A skimmedIndex is the index skimIndex builds. Workers skim runs of units
+// in file order in the background, and a lookup reads the runs in file
+// order as they finish, so a lookup that can stop at its first match waits
+// only for the runs up to that match.
 type skimmedIndex struct {
-	seed  maphash.Seed
-	vars  [][]hashedVar
-	types [][]hashedType
+	seed maphash.Seed
+	runs []*skimRun
 
-	mu    sync.Mutex // guards check, whose abbreviation cache grows
+	stop    atomic.Bool // set by close: workers end their runs with errSkimClosed
+	workers sync.WaitGroup
+
+	mu    sync.Mutex // guards check, whose abbreviation cache grows, and each run's sorting
 	check *skimmer
 }
 
-// skimIndex builds the name index from raw sections, using every CPU.
+// A skimRun is the entries of units[first:last], in file order until a
+// lookup sorts them.
+type skimRun struct {
+	first, last int
+	done        chan struct{} // closed when the fields below are set
+	vars        []hashedVar
+	types       []hashedType
+	err         error
+
+	lookups int  // lookups that scanned the run linearly
+	sorted  bool // vars and types are sorted by hash
+}
+
+// linearLookups is how many lookups scan a run entry by entry before the
+// run is sorted by hash for binary search. A command that asks a few
+// questions does not pay for sorting, and one that asks many does once.
+const linearLookups = 8
+
+var errSkimClosed = errors.New("the debug file was closed while its index was being built")
+
+// skimIndex starts building the name index from raw sections on every CPU
+// and returns at once; lookups wait for the runs they need.
 func skimIndex(raw *rawDWARF) (*dwarfIndex, error) {
 	units, err := listUnits(raw.info)
 	if err != nil {
 		return nil, err
 	}
-	seed := maphash.MakeSeed()
+	sk := &skimmedIndex{seed: maphash.MakeSeed(), check: &skimmer{raw: raw, units: units}}
 	// Runs of about equal size, several per worker so that a slow run does
-	// not leave the other workers idle.
+	// not leave the other workers idle, and small enough that a name found
+	// early in the file is found after little work.
 	workers := runtime.GOMAXPROCS(0)
-	target := len(raw.info)/(workers*8) + 1
-	type run struct {
-		first, last int // units[first:last]
-		vars        []hashedVar
-		types       []hashedType
-		err         error
-	}
-	var runs []*run
+	target := min(len(raw.info)/(workers*8)+1, 4<<20)
 	for i := 0; i < len(units); {
 		j, size := i, 0
 		for j < len(units) && (size < target || j == i) {
 			size += units[j].end - units[j].off
 			j++
 		}
-		runs = append(runs, &run{first: i, last: j})
+		sk.runs = append(sk.runs, &skimRun{first: i, last: j, done: make(chan struct{})})
 		i = j
 	}
+
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, len(runs)) {
-		wg.Add(1)
+	for range min(workers, len(sk.runs)) {
+		sk.workers.Add(1)
 		go func() {
-			defer wg.Done()
-			s := &skimmer{raw: raw, units: units, seed: seed}
+			defer sk.workers.Done()
+			s := &skimmer{raw: raw, units: units, seed: sk.seed}
 			for {
 				n := int(next.Add(1)) - 1
-				if n >= len(runs) {
+				if n >= len(sk.runs) {
 					return
 				}
-				r := runs[n]
-				// About one indexed DIE per 150 bytes of a kernel's
-				// .debug_info; the estimate only saves regrowing.
-				bytes := units[r.last-1].end - units[r.first].off
-				s.vars, s.types = make([]hashedVar, 0, bytes/4096), make([]hashedType, 0, bytes/150)
-				for k := r.first; k < r.last && r.err == nil; k++ {
-					r.err = s.skimUnit(&units[k])
-				}
-				// The entries are in file order, and a stable sort by hash
-				// keeps the DIEs of one name in file order.
-				sortByHash(s.vars, func(e *hashedVar) uint64 { return e.h })
-				sortByHash(s.types, func(e *hashedType) uint64 { return e.h })
-				r.vars, r.types = slices.Clip(s.vars), slices.Clip(s.types)
-				if raw.mapped {
-					dropPages(raw.info[units[r.first].off:units[r.last-1].end])
-				}
+				sk.skimRun(s, sk.runs[n])
 			}
 		}()
 	}
-	wg.Wait()
-
-	sk := &skimmedIndex{seed: seed, check: &skimmer{raw: raw, units: units}}
-	for _, r := range runs {
-		if r.err != nil {
-			return nil, r.err
-		}
-		sk.vars = append(sk.vars, r.vars)
-		sk.types = append(sk.types, r.types)
-	}
 	return &dwarfIndex{skim: sk}, nil
+}
+
+// skimRun fills run r with skimmer s and marks it done.
+func (sk *skimmedIndex) skimRun(s *skimmer, r *skimRun) {
+	defer close(r.done)
+	units := s.units
+	// About one indexed DIE per 150 bytes of a kernel's .debug_info; the
+	// estimate only saves regrowing.
+	bytes := units[r.last-1].end - units[r.first].off
+	s.vars, s.types = make([]hashedVar, 0, bytes/4096), make([]hashedType, 0, bytes/150)
+	for k := r.first; k < r.last && r.err == nil; k++ {
+		if sk.stop.Load() {
+			r.err = errSkimClosed
+			return
+		}
+		r.err = s.skimUnit(&units[k])
+	}
+	r.vars, r.types = slices.Clip(s.vars), slices.Clip(s.types)
+	if s.raw.mapped {
+		dropPages(s.raw.info[units[r.first].off:units[r.last-1].end])
+	}
+}
+
+// close stops the workers and waits for them, so that the mapping they
+// read can be removed.
+func (sk *skimmedIndex) close() {
+	sk.stop.Store(true)
+	sk.workers.Wait()
+}
+
+// wait returns run r once it is done. The caller holds sk.mu.
+func (sk *skimmedIndex) wait(r *skimRun) error {
+	<-r.done
+	if r.err != nil {
+		return r.err
+	}
+	if !r.sorted && r.lookups >= linearLookups {
+		// The entries are in file order, and a stable sort by hash keeps
+		// the DIEs of one name in file order.
+		sortByHash(r.vars, func(e *hashedVar) uint64 { return e.h })
+		sortByHash(r.types, func(e *hashedType) uint64 { return e.h })
+		r.sorted = true
+	}
+	if !r.sorted {
+		r.lookups++
+	}
+	return nil
+}
+
+// matching returns the positions in entries whose hash is h, in file
+// order: by binary search when the run is sorted, else by a scan.
+func matching[E any](entries []E, sorted bool, hash func(*E) uint64, h uint64, yield func(int) bool) {
+	if sorted {
+		i, _ := slices.BinarySearchFunc(entries, h, func(e E, h uint64) int { return cmp.Compare(hash(&e), h) })
+		for ; i < len(entries) && hash(&entries[i]) == h; i++ {
+			if !yield(i) {
+				return
+			}
+		}
+		return
+	}
+	for i := range entries {
+		if hash(&entries[i]) == h && !yield(i) {
+			return
+		}
+	}
 }
 
 // sortByHash sorts a by hash, keeping the order of equal hashes: a radix
@@ -952,21 +1059,38 @@ func sortByHash[E any](a []E, hash func(*E) uint64) {
 }
 
 // typeRefs returns the type DIEs whose key is key ("struct vnet",
-// "u_int"), in file order.
-func (sk *skimmedIndex) typeRefs(key string) []typeRef {
-	h := maphash.String(sk.seed, key)
+// "u_int"), in file order, up to and including the first for which stop
+// returns true (all of them when stop is nil).
+func (sk *skimmedIndex) typeRefs(key string, stop func(typeRef) bool) ([]typeRef, error) {
+	var h uint64
+	switch prefix, name, _ := strings.Cut(key, " "); prefix {
+	case "struct", "union", "enum":
+		h = typeHash(sk.seed, prefix+" ", []byte(name))
+	default:
+		h = typeHash(sk.seed, "", []byte(key))
+	}
 	sk.mu.Lock()
 	defer sk.mu.Unlock()
 	var out []typeRef
-	for _, run := range sk.types {
-		i, _ := slices.BinarySearchFunc(run, h, func(e hashedType, h uint64) int { return cmp.Compare(e.h, h) })
-		for ; i < len(run) && run[i].h == h; i++ {
-			if sk.typeMatches(run[i].ref.off, key) {
-				out = append(out, run[i].ref)
+	for _, r := range sk.runs {
+		if err := sk.wait(r); err != nil {
+			return nil, err
+		}
+		done := false
+		matching(r.types, r.sorted, func(e *hashedType) uint64 { return e.h }, h, func(i int) bool {
+			ref := r.types[i].ref
+			if !sk.typeMatches(ref.off, key) {
+				return true
 			}
+			out = append(out, ref)
+			done = stop != nil && stop(ref)
+			return !done
+		})
+		if done {
+			break
 		}
 	}
-	return out
+	return out, nil
 }
 
 // typeMatches reports whether the type DIE at off has the key key.
@@ -992,28 +1116,46 @@ func (sk *skimmedIndex) typeMatches(off dwarf.Offset, key string) bool {
 	return prefix+name == key
 }
 
-// varRefs returns the variable DIEs named name, in file order.
-func (sk *skimmedIndex) varRefs(name string) []varRef {
+// varRefs returns the variable DIEs named name, in file order, up to and
+// including the first for which stop returns true (all of them when stop
+// is nil).
+func (sk *skimmedIndex) varRefs(name string, stop func(varRef) bool) ([]varRef, error) {
 	h := maphash.String(sk.seed, name)
 	sk.mu.Lock()
 	defer sk.mu.Unlock()
 	var out []varRef
-	for _, run := range sk.vars {
-		i, _ := slices.BinarySearchFunc(run, h, func(e hashedVar, h uint64) int { return cmp.Compare(e.h, h) })
-		for ; i < len(run) && run[i].h == h; i++ {
-			sum, err := sk.check.summaryAt(int64(run[i].ref.off))
-			if err != nil {
-				continue
+	for _, r := range sk.runs {
+		if err := sk.wait(r); err != nil {
+			return nil, err
+		}
+		done := false
+		matching(r.vars, r.sorted, func(e *hashedVar) uint64 { return e.h }, h, func(i int) bool {
+			ref := r.vars[i].ref
+			if !sk.varMatches(ref.off, name) {
+				return true
 			}
-			if len(sum.name) == 0 && sum.spec >= 0 {
-				if spec, err := sk.check.summaryAt(sum.spec); err == nil {
-					sum.name = spec.name
-				}
-			}
-			if string(sum.name) == name {
-				out = append(out, run[i].ref)
-			}
+			out = append(out, ref)
+			done = stop != nil && stop(ref)
+			return !done
+		})
+		if done {
+			break
 		}
 	}
-	return out
+	return out, nil
+}
+
+// varMatches reports whether the variable DIE at off, or the declaration
+// its DW_AT_specification names, has the name name.
+func (sk *skimmedIndex) varMatches(off dwarf.Offset, name string) bool {
+	sum, err := sk.check.summaryAt(int64(off))
+	if err != nil {
+		return false
+	}
+	if len(sum.name) == 0 && sum.spec >= 0 {
+		if spec, err := sk.check.summaryAt(sum.spec); err == nil {
+			sum.name = spec.name
+		}
+	}
+	return string(sum.name) == name
 }

@@ -47,24 +47,24 @@ func TestSkimIndexMatchesDebugDWARF(t *testing.T) {
 			}
 			total := 0
 			for name, want := range reference.types {
-				if got := skimmed.typeRefs(name); !slices.Equal(got, want) {
+				if got, err := skimmed.typeRefs(name, nil); err != nil || !slices.Equal(got, want) {
 					t.Errorf("type %q: skimmer found %v, debug/dwarf %v", name, got, want)
 				}
 				total += len(want)
 			}
 			for name, want := range reference.vars {
-				if got := skimmed.varRefs(name); !slices.Equal(got, want) {
+				if got, err := skimmed.varRefs(name, nil); err != nil || !slices.Equal(got, want) {
 					t.Errorf("variable %q: skimmer found %v, debug/dwarf %v", name, got, want)
 				}
 			}
 			skimmedTotal := 0
-			for _, run := range skimmed.skim.types {
-				skimmedTotal += len(run)
+			for _, run := range skimmed.skim.runs {
+				skimmedTotal += len(run.types)
 			}
 			if skimmedTotal != total {
 				t.Errorf("skimmer indexed %d type DIEs, debug/dwarf %d", skimmedTotal, total)
 			}
-			if got := skimmed.typeRefs("struct no_such_type"); len(got) != 0 {
+			if got, err := skimmed.typeRefs("struct no_such_type", nil); err != nil || len(got) != 0 {
 				t.Errorf("unknown type: skimmer found %v", got)
 			}
 		})

@@ -183,7 +183,11 @@ func (t *Table) TypeDefinitions(name string) ([]godwarf.Type, error) {
 	key := strings.Join(strings.Fields(name), " ")
 	var out []godwarf.Type
 	seen := map[godwarf.Type]bool{}
-	for _, r := range idx.typeRefs(key) {
+	refs, err := idx.typeRefs(key, nil)
+	if err != nil {
+		return nil, t.indexError(err)
+	}
+	for _, r := range refs {
 		if r.decl {
 			continue
 		}

@@ -205,6 +205,9 @@ func (t *Table) debugInfoSize() int64 {
 func (t *Table) Close() error {
 	var errs []error
 	t.dwarfMu.Lock()
+	if t.index != nil && t.index.skim != nil {
+		t.index.skim.close() // its workers read the mapping
+	}
 	if t.mapped != nil {
 		errs = append(errs, unmapFile(t.mapped))
 		t.mapped, t.raw, t.index, t.unitDatas = nil, nil, nil, nil

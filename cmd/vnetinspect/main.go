@@ -80,7 +80,7 @@ variable of every vnet by its DWARF type.`,
 	root.AddCommand(newVnetsCmd(g), newPrintCmd(g), newDumpCmd(g), newDiffCmd(g), newDmesgCmd(g), newInfoCmd(g))
 	root.AddCommand(newModulesCmd(g), newConvertCmd(g))
 	root.AddCommand(newTUICmd(g))
-	root.AddCommand(newPtypeCmd(g), newWhatisCmd(g), newAddressCmd(g))
+	root.AddCommand(newPtypeCmd(g), newWhatisCmd(g), newAddressCmd(g), newBatchCmd(g))
 	addCompletionExamples(root)
 	root.Args = cobra.NoArgs
 	root.RunE = func(cmd *cobra.Command, args []string) error { return runRoot(g, cmd) }

@@ -66,6 +66,66 @@ func newAddressCmd(g *globalOptions) *cobra.Command {
 	}
 }
 
+func newBatchCmd(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "batch QUESTION...",
+		Short: "Answer several ptype, whatis and address questions in one process, as gdb -batch -ex does (needs only -N)",
+		Long: `batch opens the kernel once and answers each QUESTION in turn. A question
+is a command and its name: "ptype struct vnet", "whatis u_int",
+"address vnet0" ("info address vnet0" works too). A question that fails
+prints its error and the others still run; the exit status is then 1.`,
+		Example: `  vnetinspect -N kernel batch 'ptype struct vnet' 'address vnet0'`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBatch(g, cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
+		},
+	}
+}
+
+// runBatch answers each question with one open kernel.
+func runBatch(g *globalOptions, w, errw io.Writer, questions []string) error {
+	type question struct{ verb, name string }
+	parsed := make([]question, len(questions))
+	for i, q := range questions {
+		words := strings.Fields(q)
+		if len(words) >= 2 && words[0] == "info" && words[1] == "address" {
+			words = append([]string{"address"}, words[2:]...)
+		}
+		if len(words) < 2 || (words[0] != "ptype" && words[0] != "whatis" && words[0] != "address") {
+			return usageError{fmt.Errorf("batch question %q: expected ptype, whatis or address and a name, "+
+				"as in 'ptype struct vnet'", q)}
+		}
+		parsed[i] = question{words[0], strings.Join(words[1:], " ")}
+	}
+	tab, err := openKernelOnly(g)
+	if err != nil {
+		return err
+	}
+	defer tab.Close()
+	failed := 0
+	for _, q := range parsed {
+		var out string
+		var err error
+		if q.verb == "address" {
+			out, err = describeAddress(tab, q.name)
+		} else {
+			out, err = typeQuery(tab, q.name, q.verb == "ptype")
+		}
+		if err != nil {
+			failed++
+			fmt.Fprintf(errw, "vnetinspect: %s %s: %v\n", q.verb, q.name, err)
+			continue
+		}
+		if _, err := fmt.Fprintln(w, out); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d questions failed", failed, len(parsed))
+	}
+	return nil
+}
+
 // openKernelOnly opens the kernel named by -N without a core.
 func openKernelOnly(g *globalOptions) (*symbols.Table, error) {
 	if g.kernel == "" {
@@ -80,9 +140,19 @@ func runTypeQuery(g *globalOptions, w io.Writer, name string, expand bool) error
 		return err
 	}
 	defer tab.Close()
-	typ, isType, err := lookupTypeOrVariable(tab, name)
+	out, err := typeQuery(tab, name, expand)
 	if err != nil {
 		return err
+	}
+	_, err = fmt.Fprintln(w, out)
+	return err
+}
+
+// typeQuery answers ptype NAME (expand) or whatis NAME as gdb prints it.
+func typeQuery(tab *symbols.Table, name string, expand bool) (string, error) {
+	typ, isType, err := lookupTypeOrVariable(tab, name)
+	if err != nil {
+		return "", err
 	}
 	var out string
 	switch {
@@ -93,8 +163,7 @@ func runTypeQuery(g *globalOptions, w io.Writer, name string, expand bool) error
 	default:
 		out = symbols.TypeName(typ)
 	}
-	_, err = fmt.Fprintf(w, "type = %s\n", out)
-	return err
+	return "type = " + out, nil
 }
 
 // lookupTypeOrVariable resolves name as gdb's parser does for a bare name.

@@ -190,3 +190,45 @@ func unique(names []string) []string {
 	}
 	return out
 }
+
+func TestBatchMatchesGDB(t *testing.T) {
+	// One process answers every question gdb answered, in order, with the
+	// same text gdb printed.
+	kernel := filepath.Join("..", "..", "symbols", "testdata", "elf", "amd64-gcc-dwarf5")
+	answers := gdbAnswers(t, gdbBinary(t), kernel, kernQuestions)
+	args := []string{"-N", kernel, "batch"}
+	var want strings.Builder
+	for _, q := range kernQuestions {
+		if a := answers[q]; a != "" && !strings.HasPrefix(a, "No ") {
+			args = append(args, gdbCommand(q))
+			want.WriteString(a)
+		}
+	}
+	if len(args) < 3+len(kernQuestions)/2 {
+		t.Fatalf("gdb answered only %d of %d questions", len(args)-3, len(kernQuestions))
+	}
+	got, _, err := runCLI(t, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want.String() {
+		t.Errorf("batch output differs from gdb's:\ngot:\n%s\ngdb:\n%s", got, want.String())
+	}
+}
+
+func TestBatchReportsFailedQuestion(t *testing.T) {
+	kernel := filepath.Join("..", "..", "symbols", "testdata", "elf", "amd64-gcc-dwarf5")
+	got, stderr, err := runCLI(t, "-N", kernel, "batch", "ptype struct no_such_type", "address vnet0")
+	if err == nil {
+		t.Fatal("batch with an unknown type succeeded")
+	}
+	if !strings.Contains(stderr, `ptype struct no_such_type: type "struct no_such_type" not found`) {
+		t.Errorf("stderr does not name the failed question: %q", stderr)
+	}
+	if !strings.HasPrefix(got, `Symbol "vnet0" is static storage at address 0x`) {
+		t.Errorf("the question after the failure was not answered: %q", got)
+	}
+	if _, _, err := runCLI(t, "-N", kernel, "batch", "frob x"); err == nil {
+		t.Error("batch accepted a question with an unknown command")
+	}
+}

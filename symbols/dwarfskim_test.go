@@ -57,6 +57,20 @@ func TestSkimIndexMatchesDebugDWARF(t *testing.T) {
 					t.Errorf("variable %q: skimmer found %v, debug/dwarf %v", name, got, want)
 				}
 			}
+			// A lookup that stops at its first match returns the start
+			// of the full list.
+			definition := func(r typeRef) bool { return !r.decl }
+			for name, want := range reference.types {
+				if got, err := skimmed.typeRefs(name, definition); err != nil || !slices.Equal(got, upTo(want, definition)) {
+					t.Errorf("type %q up to its first definition: skimmer found %v, debug/dwarf %v", name, got, want)
+				}
+			}
+			global := func(r varRef) bool { return r.rank() == 0 }
+			for name, want := range reference.vars {
+				if got, err := skimmed.varRefs(name, global); err != nil || !slices.Equal(got, upTo(want, global)) {
+					t.Errorf("variable %q up to its first global definition: skimmer found %v, debug/dwarf %v", name, got, want)
+				}
+			}
 			skimmedTotal := 0
 			for _, run := range skimmed.skim.runs {
 				skimmedTotal += len(run.types)
@@ -68,5 +82,29 @@ func TestSkimIndexMatchesDebugDWARF(t *testing.T) {
 				t.Errorf("unknown type: skimmer found %v", got)
 			}
 		})
+	}
+}
+
+func TestCloseWhileIndexing(t *testing.T) {
+	// Close stops the index workers before it removes the mapping they
+	// read, so closing at once after the first lookup starts is safe.
+	kernel := filepath.Join("testdata", "elf", "amd64-gcc-dwarf5")
+	for range 50 {
+		tab, err := Open(kernel, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab.dwarfMu.Lock()
+		_, err = tab.dwarfIdx()
+		tab.dwarfMu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tab.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tab.Type("struct vnet"); err == nil {
+			t.Fatal("Type after Close succeeded")
+		}
 	}
 }

@@ -9,6 +9,7 @@ need() { # need COMMAND PACKAGE
 	command -v "$1" >/dev/null 2>&1 || missing="$missing $2"
 }
 need clang clang
+need llvm-dwarfdump llvm
 need ld.lld lld
 need gcc gcc
 need qemu-system-x86_64 qemu-system-x86

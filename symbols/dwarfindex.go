@@ -4,36 +4,70 @@ import (
 	"debug/dwarf"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
 )
 
 // A dwarfIndex maps names to the DIEs that define them. It covers the
 // entries directly below each compilation unit, which is where C compilers
-// put global variables and file-scope types, and it is built once, on the
-// first type or variable lookup.
+// put global variables and file-scope types. It is made on the first type
+// or variable lookup: from debug/dwarf's reader into maps, or, for a
+// mapped debug file, by the skimmer, with .debug_names answering first
+// when the file has one.
 type dwarfIndex struct {
 	vars  map[string][]varRef
 	types map[string][]typeRef
-	skim  *skimmedIndex // when set, the maps are empty and the skimmer's index answers
+
+	raw      *rawDWARF
+	names    *debugNames // nil when the file has no readable .debug_names
+	check    *skimmer    // reads the DIEs .debug_names lists
+	skimOnce sync.Once
+	skim     *skimmedIndex // started on the first lookup .debug_names cannot answer
+	skimErr  error
+}
+
+// skimmed starts the skimmer on first use and returns it.
+func (idx *dwarfIndex) skimmed() (*skimmedIndex, error) {
+	idx.skimOnce.Do(func() { idx.skim, idx.skimErr = skimIndex(idx.raw) })
+	return idx.skim, idx.skimErr
 }
 
 // typeRefs returns the type DIEs whose key is key, in file order, up to
 // and including the first for which stop returns true (all of them when
-// stop is nil).
+// stop is nil). Answers from .debug_names list definitions only, so a key
+// it does not know goes to the skimmer, which also finds declarations.
 func (idx *dwarfIndex) typeRefs(key string, stop func(typeRef) bool) ([]typeRef, error) {
-	if idx.skim != nil {
-		return idx.skim.typeRefs(key, stop)
+	if idx.raw == nil {
+		return upTo(idx.types[key], stop), nil
 	}
-	return upTo(idx.types[key], stop), nil
+	if idx.names != nil {
+		if refs, err := idx.namesTypeRefs(key, stop); err != nil || len(refs) > 0 {
+			return refs, err
+		}
+	}
+	sk, err := idx.skimmed()
+	if err != nil {
+		return nil, err
+	}
+	return sk.typeRefs(key, stop)
 }
 
 // varRefs returns the variable DIEs named name as typeRefs does.
 func (idx *dwarfIndex) varRefs(name string, stop func(varRef) bool) ([]varRef, error) {
-	if idx.skim != nil {
-		return idx.skim.varRefs(name, stop)
+	if idx.raw == nil {
+		return upTo(idx.vars[name], stop), nil
 	}
-	return upTo(idx.vars[name], stop), nil
+	if idx.names != nil {
+		if refs, err := idx.namesVarRefs(name, stop); err != nil || len(refs) > 0 {
+			return refs, err
+		}
+	}
+	sk, err := idx.skimmed()
+	if err != nil {
+		return nil, err
+	}
+	return sk.varRefs(name, stop)
 }
 
 // upTo returns refs up to and including the first for which stop returns
@@ -83,13 +117,20 @@ func (t *Table) dwarfIdx() (*dwarfIndex, error) {
 		return nil, t.dwarfErr
 	}
 	t.indexOnce.Do(func() {
-		if t.raw != nil {
-			t.index, t.indexErr = skimIndex(t.raw)
-		} else {
+		if t.raw == nil {
 			t.index, t.indexErr = buildIndex(t.dwarf, t.debugInfoSize())
+			if t.indexErr != nil {
+				t.indexErr = t.indexError(t.indexErr)
+			}
+			return
 		}
-		if t.indexErr != nil {
-			t.indexErr = t.indexError(t.indexErr)
+		t.index = &dwarfIndex{raw: t.raw, check: &skimmer{raw: t.raw, units: t.rawUnits}}
+		// An unreadable .debug_names is not an error: the skimmer reads
+		// the DIEs themselves.
+		if sec := t.rawSections[".debug_names"]; len(sec) > 0 {
+			if names, err := parseDebugNames(sec, t.raw.str); err == nil {
+				t.index.names = names
+			}
 		}
 	})
 	return t.index, t.indexErr

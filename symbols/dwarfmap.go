@@ -20,7 +20,7 @@ func (t *Table) mapDWARF() bool {
 		f = t.kernelFile
 	}
 	names := []string{".debug_info", ".debug_abbrev", ".debug_str", ".debug_line", ".debug_ranges",
-		".debug_addr", ".debug_line_str", ".debug_str_offsets", ".debug_rnglists", ".debug_types"}
+		".debug_addr", ".debug_line_str", ".debug_str_offsets", ".debug_rnglists", ".debug_types", ".debug_names"}
 	for _, s := range t.debug.Sections {
 		if len(s.Name) > 7 && s.Name[:7] == ".zdebug" {
 			return false

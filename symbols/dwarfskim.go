@@ -765,21 +765,14 @@ func indexedTag(tag dwarf.Tag) bool {
 func (s *skimmer) add(tag dwarf.Tag, off, unit dwarf.Offset, sum dieSummary) error {
 	switch tag {
 	case dwarf.TagVariable:
-		name, external := sum.name, sum.extern
-		if sum.spec >= 0 {
-			spec, err := s.summaryAt(sum.spec)
-			if err != nil {
-				return fmt.Errorf("DW_AT_specification of variable DIE %#x: %w", off, err)
-			}
-			if len(name) == 0 {
-				name = spec.name
-			}
-			external = external || spec.extern
+		ref, name, err := s.variable(off, unit, sum)
+		if err != nil {
+			return err
 		}
 		if len(name) == 0 {
 			return nil
 		}
-		s.vars = append(s.vars, hashedVar{maphash.Bytes(s.seed, name), varRef{off, unit, sum.decl, external}})
+		s.vars = append(s.vars, hashedVar{maphash.Bytes(s.seed, name), ref})
 	case dwarf.TagStructType:
 		s.addType("struct ", sum.name, off, sum.decl)
 	case dwarf.TagUnionType:
@@ -795,6 +788,103 @@ func (s *skimmer) add(tag dwarf.Tag, off, unit dwarf.Offset, sum dieSummary) err
 		}
 	}
 	return nil
+}
+
+// variable returns the index entry of the variable DIE at off in the unit
+// whose DIE is at unit, and the variable's name. A definition that refers
+// to its declaration by DW_AT_specification takes the name and
+// DW_AT_external from there when it lacks them.
+func (s *skimmer) variable(off, unit dwarf.Offset, sum dieSummary) (varRef, []byte, error) {
+	name, external := sum.name, sum.extern
+	if sum.spec >= 0 {
+		spec, err := s.summaryAt(sum.spec)
+		if err != nil {
+			return varRef{}, nil, fmt.Errorf("DW_AT_specification of variable DIE %#x: %w", off, err)
+		}
+		if len(name) == 0 {
+			name = spec.name
+		}
+		external = external || spec.extern
+	}
+	return varRef{off, unit, sum.decl, external}, name, nil
+}
+
+// unitChild reports whether a DIE starts at off as a direct child of its
+// unit, and if so returns its summary and the offset of the unit's DIE. It
+// steps over the unit's earlier children as skimUnit does.
+func (s *skimmer) unitChild(off int64) (dieSummary, dwarf.Offset, bool, error) {
+	lo, hi := 0, len(s.units)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if int64(s.units[m].end) <= off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo == len(s.units) || off < int64(s.units[lo].data) {
+		return dieSummary{}, 0, false, nil
+	}
+	u := &s.units[lo]
+	table, err := s.abbrevs(u, &s.cur)
+	if err != nil {
+		return dieSummary{}, 0, false, err
+	}
+	info := s.raw.info[:u.end]
+	s.strOffBase = s.unitStrOffBase(u, table)
+	unitDIE := dwarf.Offset(u.data)
+	depth := 0
+	for p := u.data; p < len(info) && int64(p) <= off; {
+		dieOff := p
+		code, q := uleb(info, p)
+		if q < 0 {
+			return dieSummary{}, 0, false, nil
+		}
+		p = q
+		if code == 0 {
+			depth = max(depth-1, 0)
+			continue
+		}
+		if code >= uint64(len(table)) || table[code].fixed == -2 {
+			return dieSummary{}, 0, false, nil
+		}
+		a := &table[code]
+		if int64(dieOff) == off {
+			if depth != 1 {
+				return dieSummary{}, 0, false, nil
+			}
+			sum, _, err := s.summarize(u, a, p)
+			return sum, unitDIE, err == nil, err
+		}
+		sibling := -1
+		if a.sibling >= 0 {
+			sibling = p + a.sibling
+		}
+		if a.fixed >= 0 {
+			p += a.fixed
+		} else {
+			for _, at := range a.attrs {
+				if at.attr == dwarf.AttrSibling {
+					sibling = p
+				}
+				if _, p, err = s.value(u, p, at.form, at.implicit); err != nil {
+					return dieSummary{}, 0, false, err
+				}
+			}
+		}
+		// A subtree that ends at or before off cannot hold it, so it is
+		// stepped over whole.
+		if a.children && depth >= 1 && sibling >= 0 {
+			if next, ok := siblingTarget(info, u, sibling, a.siblingForm); ok && next >= p && int64(next) <= off {
+				p = next
+				continue
+			}
+		}
+		if a.children {
+			depth++
+		}
+	}
+	return dieSummary{}, 0, false, nil
 }
 
 func (s *skimmer) addType(prefix string, name []byte, off dwarf.Offset, decl bool) {
@@ -924,7 +1014,7 @@ var errSkimClosed = errors.New("the debug file was closed while its index was be
 
 // skimIndex starts building the name index from raw sections on every CPU
 // and returns at once; lookups wait for the runs they need.
-func skimIndex(raw *rawDWARF) (*dwarfIndex, error) {
+func skimIndex(raw *rawDWARF) (*skimmedIndex, error) {
 	units, err := listUnits(raw.info)
 	if err != nil {
 		return nil, err
@@ -960,7 +1050,7 @@ func skimIndex(raw *rawDWARF) (*dwarfIndex, error) {
 			}
 		}()
 	}
-	return &dwarfIndex{skim: sk}, nil
+	return sk, nil
 }
 
 // skimRun fills run r with skimmer s and marks it done.

@@ -72,7 +72,7 @@ func TestSkimIndexMatchesDebugDWARF(t *testing.T) {
 				}
 			}
 			skimmedTotal := 0
-			for _, run := range skimmed.skim.runs {
+			for _, run := range skimmed.runs {
 				skimmedTotal += len(run.types)
 			}
 			if skimmedTotal != total {

@@ -26,6 +26,7 @@ var variants = []variant{
 	{"clang-dwarf4", "amd64-clang-dwarf4", "amd64-clang-dwarf4", "amd64", 8},
 	{"clang-dwarf5", "amd64-clang-dwarf5", "amd64-clang-dwarf5", "amd64", 8},
 	{"clang-dwarf5-lldb", "amd64-clang-dwarf5-lldb", "amd64-clang-dwarf5-lldb", "amd64", 8},
+	{"clang-dwarf5-names", "amd64-clang-dwarf5-names", "amd64-clang-dwarf5-names", "amd64", 8},
 	{"gcc-dwarf4", "amd64-gcc-dwarf4", "amd64-gcc-dwarf4", "amd64", 8},
 	{"gcc-dwarf5", "amd64-gcc-dwarf5", "amd64-gcc-dwarf5", "amd64", 8},
 	{"i386-clang-dwarf4", "i386-clang-dwarf4", "i386-clang-dwarf4", "i386", 4},

@@ -176,6 +176,8 @@ func (m *Module) relocatableSize() uint64 {
 // declare them privately: link_elf.c and link_elf_obj.c each define their
 // own struct elf_file, and callers distinguish them by their members.
 func (t *Table) TypeDefinitions(name string) ([]godwarf.Type, error) {
+	t.dwarfMu.Lock()
+	defer t.dwarfMu.Unlock()
 	idx, err := t.dwarfIdx()
 	if err != nil {
 		return nil, err

@@ -103,7 +103,7 @@ var kernQuestions = func() []string {
 
 func TestTypeQueriesMatchGDB(t *testing.T) {
 	for _, k := range []string{"amd64-gcc-dwarf4", "amd64-gcc-dwarf5", "amd64-clang-dwarf4",
-		"amd64-clang-dwarf5", "i386-clang-dwarf4", "riscv64-clang-dwarf4"} {
+		"amd64-clang-dwarf5", "amd64-clang-dwarf5-names", "i386-clang-dwarf4", "riscv64-clang-dwarf4"} {
 		t.Run(k, func(t *testing.T) {
 			compareWithGDB(t, filepath.Join("..", "..", "symbols", "testdata", "elf", k), kernQuestions)
 		})

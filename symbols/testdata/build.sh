@@ -19,7 +19,8 @@ link() {
 
 # amd64, like a FreeBSD kernel: clang with its default (gdb) tuning writes
 # DW_AT_bit_offset bitfields, with -glldb it writes DW_AT_data_bit_offset.
-for flags in "-gdwarf-4:clang-dwarf4" "-gdwarf-5:clang-dwarf5" "-gdwarf-5 -glldb:clang-dwarf5-lldb"; do
+for flags in "-gdwarf-4:clang-dwarf4" "-gdwarf-5:clang-dwarf5" "-gdwarf-5 -glldb:clang-dwarf5-lldb" \
+	"-gdwarf-5 -gpubnames:clang-dwarf5-names"; do
 	name=${flags##*:}
 	for src in kern kern2; do
 		clang --target=x86_64-unknown-freebsd14 -mcmodel=kernel $common ${flags%%:*} \

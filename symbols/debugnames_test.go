@@ -1,0 +1,226 @@
+package symbols
+
+import (
+	"bufio"
+	"bytes"
+	"debug/dwarf"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// namesKernel is the test kernel that clang built with -gpubnames, so it
+// carries a .debug_names section.
+var namesKernel = filepath.Join("testdata", "elf", "amd64-clang-dwarf5-names")
+
+// dwarfdumpNames lists, per name, the tags and DIE offsets that
+// llvm-dwarfdump --debug-names prints. It prints offsets relative to the
+// unit, which the index's list of units locates.
+func dwarfdumpNames(t *testing.T, kernel string) map[string][]namesEntry {
+	t.Helper()
+	out, err := exec.Command("llvm-dwarfdump", "--debug-names", kernel).Output()
+	if err != nil {
+		t.Fatalf("llvm-dwarfdump (Debian package llvm; scripts/install-deps.sh installs it): %v", err)
+	}
+	str := regexp.MustCompile(`^\s+String: 0x[0-9a-f]+ "(.*)"$`)
+	tag := regexp.MustCompile(`^\s+Tag: (DW_TAG_\w+)$`)
+	die := regexp.MustCompile(`^\s+DW_IDX_die_offset: 0x([0-9a-f]+)$`)
+	index := regexp.MustCompile(`^Name Index @ 0x[0-9a-f]+ \{$`)
+	unit := regexp.MustCompile(`^\s+CU\[\d+\]: 0x([0-9a-f]+)$`)
+	unitNumber := regexp.MustCompile(`^\s+DW_IDX_compile_unit: 0x([0-9a-f]+)$`)
+	tags := map[string]dwarf.Tag{
+		"DW_TAG_variable": dwarf.TagVariable, "DW_TAG_structure_type": dwarf.TagStructType,
+		"DW_TAG_union_type": dwarf.TagUnionType, "DW_TAG_enumeration_type": dwarf.TagEnumerationType,
+		"DW_TAG_typedef": dwarf.TagTypedef, "DW_TAG_base_type": dwarf.TagBaseType,
+		"DW_TAG_subprogram": dwarf.TagSubprogram,
+	}
+	names := map[string][]namesEntry{}
+	var name string
+	var cur dwarf.Tag
+	var units []uint64 // the current index's units
+	cu := 0            // the current entry's unit
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		if index.MatchString(line) {
+			units = nil
+		} else if m := unit.FindStringSubmatch(line); m != nil {
+			off, _ := strconv.ParseUint(m[1], 16, 64)
+			units = append(units, off)
+		} else if m := unitNumber.FindStringSubmatch(line); m != nil {
+			n, _ := strconv.ParseUint(m[1], 16, 64)
+			cu = int(n)
+		} else if m := str.FindStringSubmatch(line); m != nil {
+			name = m[1]
+		} else if m := tag.FindStringSubmatch(line); m != nil {
+			var ok bool
+			cu = 0
+			if cur, ok = tags[m[1]]; !ok {
+				t.Fatalf("llvm-dwarfdump lists tag %s, which this test does not map", m[1])
+			}
+		} else if m := die.FindStringSubmatch(line); m != nil {
+			off, _ := strconv.ParseUint(m[1], 16, 64)
+			if cu >= len(units) {
+				t.Fatalf("llvm-dwarfdump lists an entry of %q in unit %d of %d", name, cu, len(units))
+			}
+			names[name] = append(names[name], namesEntry{cur, dwarf.Offset(units[cu] + off)})
+		}
+	}
+	return names
+}
+
+func TestDebugNamesMatchesDwarfdump(t *testing.T) {
+	tab, err := Open(namesKernel, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	sec := tab.rawSections[".debug_names"]
+	if len(sec) == 0 {
+		t.Fatal("the test kernel has no .debug_names section")
+	}
+	names, err := parseDebugNames(sec, tab.raw.str)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dwarfdumpNames(t, namesKernel)
+	if len(want) < 30 {
+		t.Fatalf("llvm-dwarfdump listed only %d names", len(want))
+	}
+	for name, entries := range want {
+		slices.SortFunc(entries, func(a, b namesEntry) int { return int(a.off) - int(b.off) })
+		got, err := names.lookup(name)
+		if err != nil {
+			t.Errorf("lookup(%q): %v", name, err)
+			continue
+		}
+		if !slices.Equal(got, entries) {
+			t.Errorf("lookup(%q) = %v, llvm-dwarfdump lists %v", name, got, entries)
+		}
+	}
+	if got, err := names.lookup("no_such_name_here"); err != nil || len(got) != 0 {
+		t.Errorf("lookup of a missing name = %v, %v", got, err)
+	}
+}
+
+func TestNamesHash(t *testing.T) {
+	// Hashes as llvm-dwarfdump prints them for the test kernel's names.
+	for name, want := range map[string]uint32{"llval": 0x0FDE9260, "double": 0xF93D5B20,
+		"unsigned char": 0xF9CBA7A0, "vnet_entry_vpacket": 0xD7597500} {
+		if got := namesHash(name); got != want {
+			t.Errorf("namesHash(%q) = %#x, want %#x", name, got, want)
+		}
+	}
+}
+
+func TestDebugNamesAnswersLikeSkimmer(t *testing.T) {
+	// Every name debug/dwarf finds directly below a unit resolves to the
+	// same definition through .debug_names as through the full index.
+	tab, err := Open(namesKernel, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	tab.dwarfMu.Lock()
+	defer tab.dwarfMu.Unlock()
+	idx, err := tab.dwarfIdx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if idx.names == nil {
+		t.Fatal(".debug_names was not read")
+	}
+	d, err := tab.debug.DWARF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reference, err := buildIndex(d, tab.debugInfoSize())
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := 0
+	for key, refs := range reference.types {
+		var defs []typeRef
+		for _, r := range refs {
+			if !r.decl {
+				defs = append(defs, r)
+			}
+		}
+		got, err := idx.namesTypeRefs(key, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		if len(got) > 0 {
+			answered++
+			if !slices.Equal(got, defs) {
+				t.Errorf("%s: .debug_names gives %v, debug/dwarf's definitions are %v", key, got, defs)
+			}
+		}
+	}
+	for name, refs := range reference.vars {
+		var defs []varRef
+		for _, r := range refs {
+			if !r.decl {
+				defs = append(defs, r)
+			}
+		}
+		got, err := idx.namesVarRefs(name, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(got) > 0 {
+			answered++
+			if !slices.Equal(got, defs) {
+				t.Errorf("%s: .debug_names gives %v, debug/dwarf's definitions are %v", name, got, defs)
+			}
+		}
+	}
+	if answered < len(reference.types)/2 {
+		t.Errorf(".debug_names answered only %d of %d names", answered, len(reference.types)+len(reference.vars))
+	}
+}
+
+func TestDebugNamesSparesSkimmer(t *testing.T) {
+	// Names that .debug_names lists are found without skimming the file.
+	tab, err := Open(namesKernel, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	if _, err := tab.Type("struct vnet"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tab.VariableType("vnet0"); err != nil {
+		t.Fatal(err)
+	}
+	if tab.index.skim != nil {
+		t.Error("the skimmer started although .debug_names lists both names")
+	}
+}
+
+func TestDamagedDebugNamesFallsBack(t *testing.T) {
+	// A .debug_names cut short is ignored, and lookups go to the skimmer.
+	tab, err := Open(namesKernel, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	sec := tab.rawSections[".debug_names"]
+	if _, err := parseDebugNames(sec[:len(sec)-7], tab.raw.str); err == nil {
+		t.Error("a truncated .debug_names parsed without error")
+	}
+	tab.rawSections[".debug_names"] = sec[:len(sec)-7]
+	typ, err := tab.Type("struct vnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if typ.Size() == 0 {
+		t.Error("struct vnet has size 0")
+	}
+	if tab.index.names != nil || tab.index.skim == nil {
+		t.Error("the damaged .debug_names was used")
+	}
+}

@@ -34,6 +34,7 @@ test: deps
 	GOARCH=arm64 $(GO) build ./...  # file names like x_amd64.go would silently drop code on other hosts
 	@if [ -f ../shared/tools/check-layers ]; then bash ../shared/tools/check-layers; else echo 'check-layers: ../shared/tools not found, layer check skipped'; fi
 	$(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory fuzz-short FUZZTIME=3s
 
 # Runs the main job on the bundled dump of the test kernel.
 demo: build
@@ -62,7 +63,7 @@ bench-dwarf: deps
 # skipped, and any other failure stops the target.
 FUZZTIME ?= 5s
 FUZZ_TARGETS := kvm:FuzzOpen kvm:FuzzMinidumpHeader kvm:FuzzELFCoreHeader kvm:FuzzDumpDevice kvm:FuzzPageTable4 kvm:FuzzDumpAvail kvm:FuzzBitmapRank \
-	symbols:FuzzOpen symbols:FuzzPatchedKernel value:FuzzDecode eval:FuzzParse eval:FuzzEval vnetwalk:FuzzWalk
+	symbols:FuzzOpen symbols:FuzzPatchedKernel symbols:FuzzDebugNames value:FuzzDecode eval:FuzzParse eval:FuzzEval vnetwalk:FuzzWalk
 
 fuzz-short: deps
 	@set -e; out=$$(mktemp); trap 'rm -f "$$out"' EXIT; \

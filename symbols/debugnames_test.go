@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"debug/dwarf"
+	"debug/elf"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -223,4 +225,47 @@ func TestDamagedDebugNamesFallsBack(t *testing.T) {
 	if tab.index.names != nil || tab.index.skim == nil {
 		t.Error("the damaged .debug_names was used")
 	}
+}
+
+// FuzzDebugNames replaces the .debug_names section of the test kernel with
+// random bytes. Lookups must return errors or the skimmer's answers, never
+// panic.
+func FuzzDebugNames(f *testing.F) {
+	kernel, err := os.ReadFile(namesKernel)
+	if err != nil {
+		f.Fatal(err)
+	}
+	ef, err := elf.NewFile(bytes.NewReader(kernel))
+	if err != nil {
+		f.Fatal(err)
+	}
+	sec := ef.Section(".debug_names")
+	if sec == nil {
+		f.Fatal("the test kernel has no .debug_names section")
+	}
+	start, size := int(sec.Offset), int(sec.Size)
+	f.Add(kernel[start : start+size])
+	f.Fuzz(func(t *testing.T, names []byte) {
+		patched := slices.Clone(kernel)
+		copy(patched[start:start+size], names)
+		path := filepath.Join(t.TempDir(), "kernel")
+		if err := os.WriteFile(path, patched, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tab, err := Open(path, "")
+		if err != nil {
+			t.Fatalf("Open: %v (only .debug_names changed)", err)
+		}
+		defer tab.Close()
+		for _, name := range []string{"struct vnet", "struct packet", "u_int", "int", "enum color"} {
+			if _, err := tab.Type(name); err != nil {
+				t.Errorf("Type(%q): %v", name, err)
+			}
+		}
+		for _, name := range []string{"vnet0", "hz", "shared", "llval"} {
+			if _, err := tab.VariableType(name); err != nil {
+				t.Errorf("VariableType(%q): %v", name, err)
+			}
+		}
+	})
 }

@@ -42,8 +42,12 @@ func (idx *dwarfIndex) typeRefs(key string, stop func(typeRef) bool) ([]typeRef,
 		return upTo(idx.types[key], stop), nil
 	}
 	if idx.names != nil {
-		if refs, err := idx.namesTypeRefs(key, stop); err != nil || len(refs) > 0 {
-			return refs, err
+		refs, err := idx.namesTypeRefs(key, stop)
+		if err == nil && len(refs) > 0 {
+			return refs, nil
+		}
+		if err != nil {
+			idx.names = nil // a damaged index: the skimmer reads the DIEs themselves
 		}
 	}
 	sk, err := idx.skimmed()
@@ -59,8 +63,12 @@ func (idx *dwarfIndex) varRefs(name string, stop func(varRef) bool) ([]varRef, e
 		return upTo(idx.vars[name], stop), nil
 	}
 	if idx.names != nil {
-		if refs, err := idx.namesVarRefs(name, stop); err != nil || len(refs) > 0 {
-			return refs, err
+		refs, err := idx.namesVarRefs(name, stop)
+		if err == nil && len(refs) > 0 {
+			return refs, nil
+		}
+		if err != nil {
+			idx.names = nil // a damaged index: the skimmer reads the DIEs themselves
 		}
 	}
 	sk, err := idx.skimmed()

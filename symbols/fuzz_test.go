@@ -9,7 +9,7 @@ import (
 // FuzzOpen feeds damaged kernels to Open and to every lookup, which must
 // return errors, never panic.
 func FuzzOpen(f *testing.F) {
-	for _, v := range variants[:6] {
+	for _, v := range variants[:7] {
 		data, err := os.ReadFile(filepath.Join("testdata", "elf", v.kernel))
 		if err != nil {
 			f.Fatal(err)

@@ -226,8 +226,14 @@ func TestRealDumpDegrades(t *testing.T) {
 		}
 	}
 
-	_, _, err = runCLI(t, "-N", kernel, "-M", core, "--cache-dir", dir, "vnets")
+	_, stderr, err = runCLI(t, "-N", kernel, "-M", core, "--cache-dir", dir, "vnets")
 	if err == nil || !strings.Contains(err.Error(), "not built with options VIMAGE") {
 		t.Errorf("vnets error %v, want one saying the kernel lacks options VIMAGE", err)
+	}
+	// The failed command still reports what it found wrong before.
+	for _, want := range []string{"its last 1393 pages are missing", "the kernel could not be matched to the core"} {
+		if !strings.Contains(stderr, "warning: ") || !strings.Contains(stderr, want) {
+			t.Errorf("standard error of the failed vnets %q does not contain the warning %q", stderr, want)
+		}
 	}
 }

@@ -46,6 +46,9 @@ type globalOptions struct {
 	// kernel's own, separated by ';' or ':'.
 	modulePath string
 	force      bool
+	// warnings returns the open session's warnings, so that a command that
+	// fails still prints them before its error.
+	warnings func() []string
 }
 
 func newRootCmd() *cobra.Command {
@@ -82,6 +85,17 @@ variable of every vnet by its DWARF type.`,
 	root.AddCommand(newTUICmd(g))
 	root.AddCommand(newPtypeCmd(g), newWhatisCmd(g), newAddressCmd(g), newBatchCmd(g))
 	addCompletionExamples(root)
+	for _, c := range root.Commands() {
+		if run := c.RunE; run != nil {
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				err := run(cmd, args)
+				if err != nil && g.warnings != nil {
+					writeWarnings(cmd.ErrOrStderr(), g.warnings())
+				}
+				return err
+			}
+		}
+	}
 	root.Args = cobra.NoArgs
 	root.RunE = func(cmd *cobra.Command, args []string) error { return runRoot(g, cmd) }
 	return root

@@ -78,6 +78,7 @@ func openSession(g *globalOptions, stderr io.Writer) (*session, error) {
 	s.core = core
 	s.k = vnetwalk.New(syms, core.Virtual())
 	s.k.Warnings = append(s.k.Warnings, core.Warnings()...)
+	g.warnings = func() []string { return s.k.Warnings }
 	if err := s.checkKernel(g); err != nil {
 		s.Close()
 		return nil, err

@@ -63,6 +63,7 @@ echo
 "$BIN" -N "$FILE" ptype 'struct net' >/dev/null
 i=0
 while [ "$i" -lt "$RUNS" ]; do
+	measure vnetinspect-batch "$BIN" -N "$FILE" batch 'ptype struct net' 'address init_net'
 	measure vnetinspect "$BIN" -N "$FILE" ptype 'struct net'
 	measure vnetinspect-address "$BIN" -N "$FILE" address init_net
 	measure drgn /usr/bin/python3 -c "$drgn_script"
@@ -70,15 +71,16 @@ while [ "$i" -lt "$RUNS" ]; do
 	i=$((i + 1))
 done
 
-# The two vnetinspect processes answer the question together: add their
-# times and keep the larger peak.
+# batch answers the question in one process, as gdb and drgn do. The two
+# single-question processes answer it together too: add their times and
+# keep the larger peak.
 paste -d ' ' "$TMP/vnetinspect" "$TMP/vnetinspect-address" |
 	awk '{ m = ($2 > $4) ? $2 : $4; printf "%.2f %d\n", $1 + $3, m }' >"$TMP/vnetinspect+address"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 printf '%-22s %10s %12s   %s\n' tool 'median s' 'median MB' 'runs (s/MB)'
-for tool in vnetinspect vnetinspect-address vnetinspect+address drgn gdb; do
+for tool in vnetinspect-batch vnetinspect vnetinspect-address vnetinspect+address drgn gdb; do
 	s=$(cut -d ' ' -f 1 "$TMP/$tool" | median)
 	kb=$(cut -d ' ' -f 2 "$TMP/$tool" | median)
 	runs=$(awk '{ printf "%s/%d ", $1, $2 / 1024 }' "$TMP/$tool")
@@ -87,21 +89,24 @@ for tool in vnetinspect vnetinspect-address vnetinspect+address drgn gdb; do
 done
 
 echo
-read -r vs vk <"$TMP/median-vnetinspect+address"
-for tool in drgn gdb; do
-	read -r s k <"$TMP/median-$tool"
-	awk -v vs="$vs" -v vk="$vk" -v s="$s" -v k="$k" -v t="$tool" \
-		'BEGIN { printf "vnetinspect (ptype + address) / %s: time %.2f, peak memory %.2f\n", t, vs / s, vk / k }'
+for mine in vnetinspect-batch vnetinspect+address; do
+	read -r vs vk <"$TMP/median-$mine"
+	for tool in drgn gdb; do
+		read -r s k <"$TMP/median-$tool"
+		awk -v vs="$vs" -v vk="$vk" -v s="$s" -v k="$k" -v t="$tool" -v m="$mine" \
+			'BEGIN { printf "%s / %s: time %.2f, peak memory %.2f\n", m, t, vs / s, vk / k }'
+	done
 done
 
 # The answers must agree: gdb's ptype output is the reference.
 "$BIN" -N "$FILE" ptype 'struct net' >"$TMP/v.txt"
 "$BIN" -N "$FILE" address init_net >>"$TMP/v.txt"
 gdb -nx -batch -ex 'ptype struct net' -ex 'info address init_net' "$FILE" >"$TMP/g.txt" 2>/dev/null
-if cmp -s "$TMP/v.txt" "$TMP/g.txt"; then
-	echo "vnetinspect's output equals gdb's"
+if cmp -s "$TMP/v.txt" "$TMP/g.txt" && cmp -s "$TMP/vnetinspect-batch.out" "$TMP/g.txt"; then
+	echo "vnetinspect's output (batch and single questions) equals gdb's"
 else
 	echo "bench-dwarf: vnetinspect's output differs from gdb's:" >&2
 	diff "$TMP/v.txt" "$TMP/g.txt" >&2 || true
+	diff "$TMP/vnetinspect-batch.out" "$TMP/g.txt" >&2 || true
 	exit 1
 fi

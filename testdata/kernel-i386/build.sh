@@ -1,5 +1,8 @@
 #!/bin/sh
-# Build the i386 test kernel (no PAE) into build/kernel.
+# Build the i386 test kernel into build/kernel, or with "pae" as the first
+# argument the PAE kernel (8-byte page-table entries) into build-pae/kernel.
+#
+# Usage: build.sh [pae]
 #
 # The machine-independent parts (vnets and their variables, jails, the page
 # allocator, string routines) are the amd64 test kernel's sources in
@@ -10,17 +13,26 @@
 set -eu
 cd "$(dirname "$0")"
 
+variant=${1:-}
+case $variant in
+"") out=build pae_flag= ;;
+pae) out=build-pae pae_flag=-DPAE ;;
+*)
+	echo "usage: build.sh [pae]" >&2
+	exit 2
+	;;
+esac
+
 cc="clang --target=i386-unknown-freebsd14"
 cflags="-ffreestanding -fno-builtin -nostdlib -fno-pic -fno-stack-protector
 	-mno-sse -mno-mmx -msoft-float -O1 -g -gdwarf-5
-	-fno-asynchronous-unwind-tables -Wall -Wextra -Werror -Iinclude"
+	-fno-asynchronous-unwind-tables -Wall -Wextra -Werror -Iinclude $pae_flag"
 shared_flags="-Wno-format -Wno-constant-conversion"
 
-out=build
 mkdir -p "$out"
 objs=""
 for src in locore.S machdep.c pmap.c debugcon.c libgcc.c subr_prf.c kern_malloc.c \
-	subr_pcpu.c minidump_machdep.c \
+	subr_pcpu.c minidump_machdep.c kern_dump.c \
 	../kernel/vnet.c ../kernel/vnet_vars.c ../kernel/kern_jail.c \
 	../kernel/vm_page.c ../kernel/libkern.c; do
 	base=$(basename "$src")

@@ -1,15 +1,24 @@
 /*
  * Host output over QEMU's I/O port devices, behind the semihost_ calls
  * that subr_prf.c shares with the arm64 and riscv kernels: isa-debugcon at
- * port 0xe9 for the console, a second isa-debugcon at 0x4e9 for the
- * minidump (run.sh attaches it to the file "minidump"), and
- * isa-debug-exit at 0xf4, which ends QEMU with status (code << 1) | 1.
+ * port 0xe9 for the console, one more isa-debugcon per dump file (run.sh
+ * attaches each to the file of the same name), and isa-debug-exit at
+ * 0xf4, which ends QEMU with status (code << 1) | 1.
  */
 #include "kernel.h"
 
 #define	CONSOLE_PORT	0xe9
-#define	DUMP_PORT	0x4e9
 #define	EXIT_PORT	0xf4
+
+/* The dump files and their ports, the numbers the amd64 test kernel uses. */
+static const struct {
+	const char	*path;
+	uint16_t	 port;
+} dump_ports[] = {
+	{ "minidump", 0x4e9 },		/* minidump version 2 */
+	{ "full.elf", 0x4ea },		/* full dump, ELF32 */
+	{ "minidump-v1", 0x4eb },	/* minidump version 1 */
+};
 
 static void
 outb(uint16_t port, uint8_t b)
@@ -17,17 +26,18 @@ outb(uint16_t port, uint8_t b)
 	__asm__ volatile("outb %0, %1" : : "a"(b), "Nd"(port));
 }
 
-/* Only "minidump" exists; its descriptor is its port. */
+/* The descriptor of a dump file is its port. */
 long
 semihost_open(const char *path)
 {
-	if (strcmp(path, "minidump") != 0) {
-		semihost_write0("debugcon: no port for ");
-		semihost_write0(path);
-		semihost_write0("\n");
-		semihost_exit(3);
+	for (size_t i = 0; i < nitems(dump_ports); i++) {
+		if (strcmp(path, dump_ports[i].path) == 0)
+			return (dump_ports[i].port);
 	}
-	return (DUMP_PORT);
+	semihost_write0("debugcon: no port for ");
+	semihost_write0(path);
+	semihost_write0("\n");
+	semihost_exit(3);
 }
 
 void

@@ -1,7 +1,7 @@
 /*
  * Machine-dependent start-up of the i386 test kernel: set up physical
- * memory for a QEMU PC with -m 128, build vnet0 and the
- * jails with their vnets, then panic on purpose, which writes the minidump.
+ * memory for a QEMU PC with -m 16, build vnet0 and the
+ * jails with their vnets, then panic on purpose, which writes the dumps.
  */
 #include "jail.h"
 #include "kernel.h"
@@ -23,14 +23,26 @@ volatile time_t time_second = 1733318452; /* 2024-12-04 13:20:52 UTC */
 int dumping;
 u_long physmem;
 
-/* RAM with -m 128. */
-#define	RAM_END		(128UL * 1024 * 1024)
+/* RAM with -m 16: all of it lies in the KERNBASE window. */
+#define	RAM_END		KERNBASE_MAP
 
 vm_paddr_t dump_avail[PHYS_AVAIL_COUNT];
 
 extern char _end[];
 
 void	kernel_init(void);
+
+#define	CR4_PSE		0x00000010
+#define	CR4_PAE		0x00000020
+
+static u_int
+rcr4(void)
+{
+	u_int cr4;
+
+	__asm__ volatile("movl %%cr4, %0" : "=r"(cr4));
+	return (cr4);
+}
 
 void
 kernel_init(void)
@@ -49,9 +61,14 @@ kernel_init(void)
 
 	printf("---<<BOOT>>---\n");
 	printf("%s", version);
-	printf("real memory  = %lu (%lu MB)\n", physmem * PAGE_SIZE,
-	    physmem * PAGE_SIZE >> 20);
+	printf("real memory  = %llu (%llu MB)\n", (uint64_t)physmem * PAGE_SIZE,
+	    (uint64_t)physmem * PAGE_SIZE >> 20);
 	printf("dump_avail[1] = [0x%x, 0x%x)\n", (u_int)dump_avail[2], (u_int)dump_avail[3]);
+
+	/* The console records which paging mode locore.S turned on. */
+	u_int cr4 = rcr4();
+	printf("paging: CR4 0x%x, %s\n", cr4, (cr4 & CR4_PAE) != 0 ?
+	    "PAE with 2 MiB pages" : (cr4 & CR4_PSE) != 0 ? "4 MiB pages" : "4 KiB pages");
 
 	pcpu_startup();
 	vnet0_init();

@@ -1,15 +1,29 @@
 /*
- * Kernel page tables of a FreeBSD i386 kernel without PAE: one page
- * directory of 1024 4-byte PDEs. locore.S fills it with 4 MiB pages for
- * the KERNBASE window (and the same pages at 0, for the switch to
- * paging); pmap_kenter adds page tables for the kernel map above it.
+ * Kernel page tables of a FreeBSD i386 kernel. Without PAE the page
+ * directory is one page of 1024 4-byte PDEs with 4 MiB large pages. With
+ * PAE it is 4 pages of 512 8-byte PDEs with 2 MiB large pages, reached
+ * through the 4-entry PDPT in CR3. locore.S fills the directory with large
+ * pages for the KERNBASE window, and with the same pages at 0 for the
+ * switch to paging. pmap_kenter adds page tables for the kernel map above
+ * the window.
  */
 #include "kernel.h"
 
 extern pd_entry_t boot_pd[];
 
 pd_entry_t *kernel_pd;
-vm_paddr_t IdlePTD;		/* physical address of the page directory, as on FreeBSD */
+
+/*
+ * Physical addresses of the page directory and, with PAE, of the PDPT,
+ * stored in pointer variables as FreeBSD's i386 pmap.c declares them.
+ * libkvm finds the page tables of a full dump through these: it takes a
+ * kernel with the symbol IdlePDPT for a PAE kernel.
+ */
+pd_entry_t *IdlePTD;
+#ifdef PAE
+extern pdpt_entry_t boot_pdpt[];
+pdpt_entry_t *IdlePDPT;
+#endif
 
 /* End of the kernel map's translation, a multiple of NBPDR. */
 vm_offset_t kernel_vm_end = KMEM_START;
@@ -26,7 +40,10 @@ void
 pmap_bootstrap(void)
 {
 	kernel_pd = boot_pd;
-	IdlePTD = KVA_TO_PHYS(boot_pd);
+	IdlePTD = (pd_entry_t *)(uintptr_t)KVA_TO_PHYS(boot_pd);
+#ifdef PAE
+	IdlePDPT = (pdpt_entry_t *)(uintptr_t)KVA_TO_PHYS(boot_pdpt);
+#endif
 }
 
 /* Map the page at physical pa at va in the kernel map. */

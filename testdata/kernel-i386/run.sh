@@ -1,13 +1,14 @@
 #!/bin/sh
-# Boot the i386 test kernel under QEMU (multiboot), stop it at minidumpsys
-# through the gdb stub, write gdb's view of every vnet, jail and V_
-# variable with ../oracle/oracle.py, then let it write its minidump.
+# Boot the i386 test kernel (either variant) under QEMU (multiboot), stop
+# it at minidumpsys through the gdb stub, write gdb's view of every vnet,
+# jail and V_ variable with ../oracle/oracle.py, then let it write its
+# dumps.
 #
 # Usage: testdata/kernel-i386/run.sh KERNEL OUTDIR
 #
-# OUTDIR receives kernel, minidump, oracle.json and console.log, which the
-# kernel writes to isa-debugcon ports. The gdb stub listens on a unix
-# socket in a temporary directory.
+# OUTDIR receives kernel, oracle.json, and the files the kernel writes to
+# isa-debugcon ports: console.log, minidump (version 2), minidump-v1 and
+# full.elf. The gdb stub listens on a unix socket in a temporary directory.
 set -eu
 
 kernel=${1:?usage: run.sh KERNEL OUTDIR}
@@ -27,14 +28,19 @@ cleanup() {
 trap cleanup EXIT
 
 cp "$kernel" "$out/kernel"
-rm -f "$out/minidump" "$out/oracle.json" "$out/console.log"
+rm -f "$out/minidump" "$out/minidump-v1" "$out/full.elf" "$out/oracle.json" "$out/console.log"
 # isa-debug-exit ends QEMU with status 1 when the kernel writes 0 to it.
-qemu-system-i386 -accel tcg -m 128 -display none -monitor none \
+# -m 16 keeps all of RAM inside the kernel's 16 MiB KERNBASE window.
+qemu-system-i386 -accel tcg -m 16 -display none -monitor none \
     -serial none -no-reboot \
     -chardev "file,id=con,path=$out/console.log" \
     -device isa-debugcon,iobase=0xe9,chardev=con \
     -chardev "file,id=dump,path=$out/minidump" \
     -device isa-debugcon,iobase=0x4e9,chardev=dump \
+    -chardev "file,id=full,path=$out/full.elf" \
+    -device isa-debugcon,iobase=0x4ea,chardev=full \
+    -chardev "file,id=dumpv1,path=$out/minidump-v1" \
+    -device isa-debugcon,iobase=0x4eb,chardev=dumpv1 \
     -device isa-debug-exit,iobase=0xf4,iosize=1 \
     -kernel "$out/kernel" -gdb "unix:$work/gdb.sock,server=on,wait=off" -S \
     >"$work/qemu.log" 2>&1 &
@@ -69,4 +75,4 @@ if [ ! -s "$out/oracle.json" ] || ! grep -q "Dump complete" "$out/console.log"; 
 	echo "run.sh: no oracle.json, or the kernel did not finish its dump" >&2
 	exit 1
 fi
-echo "run.sh: wrote $out/minidump and $out/oracle.json"
+echo "run.sh: wrote $out/minidump, minidump-v1, full.elf and oracle.json"

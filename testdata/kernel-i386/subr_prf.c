@@ -135,8 +135,9 @@ halt_forever(void)
 }
 
 /*
- * Record the panic message in panicstr and write the minidump, as FreeBSD's
- * panic() followed by doadump() does, then stop QEMU with exit status 0.
+ * Record the panic message in panicstr and write the minidumps and the full
+ * dump, as FreeBSD's panic() followed by doadump() writes one of them,
+ * then stop QEMU with exit status 0.
  */
 void
 panic(const char *fmt, ...)
@@ -152,5 +153,6 @@ panic(const char *fmt, ...)
 	printf("panic: %s\n", buf);
 	dumping = 1;
 	minidumpsys();
+	dumpsys_generic();
 	semihost_exit(0);
 }

@@ -84,7 +84,8 @@ void	 jails_init(void);
 void	 vnet_template_update(void);
 void	 pcpu_startup(void);
 
-/* minidump_machdep.c */
+/* minidump_machdep.c and kern_dump.c */
 void	 minidumpsys(void);
+void	 dumpsys_generic(void);
 
 #endif /* !_TK_KERNEL_H_ */

@@ -40,8 +40,19 @@ func (s *session) Close() {
 	}
 }
 
-// openSession opens the kernel and the core named by the global options.
+// openSession opens the kernel and the core named by the global options,
+// with decompression progress on stderr when it is a terminal.
 func openSession(g *globalOptions, stderr io.Writer) (*session, error) {
+	var progress func(stage string, done, total int64)
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		progress = progressPrinter(stderr)
+	}
+	return openSessionProgress(g, progress)
+}
+
+// openSessionProgress is openSession with decompression progress sent to
+// progress, which may be nil.
+func openSessionProgress(g *globalOptions, progress func(stage string, done, total int64)) (*session, error) {
 	// Without -M on FreeBSD, the running kernel is read through /dev/kmem,
 	// and -N defaults to the kernel it booted from.
 	live := g.core == "" && runtime.GOOS == "freebsd"
@@ -61,10 +72,7 @@ func openSession(g *globalOptions, stderr io.Writer) (*session, error) {
 		return nil, err
 	}
 	s := &session{syms: syms}
-	opts := kvm.Options{Kernel: kernelInfo(syms), CacheDir: g.cacheDir}
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		opts.Progress = progressPrinter(stderr)
-	}
+	opts := kvm.Options{Kernel: kernelInfo(syms), CacheDir: g.cacheDir, Progress: progress}
 	var core kvm.Core
 	if live {
 		core, err = kvm.OpenLive()

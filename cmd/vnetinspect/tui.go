@@ -11,11 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/vnetinspect/vnetinspect/kvm"
-	"github.com/vnetinspect/vnetinspect/symbols"
 	"github.com/vnetinspect/vnetinspect/tui"
 	"github.com/vnetinspect/vnetinspect/value"
-	"github.com/vnetinspect/vnetinspect/vnetwalk"
 )
 
 func newTUICmd(g *globalOptions) *cobra.Command {
@@ -133,32 +130,6 @@ func runTUI(g *globalOptions, cmd *cobra.Command) error {
 		return m.Err()
 	}
 	return nil
-}
-
-// openSessionProgress is openSession for a named core, with the
-// decompression progress sent to progress in place of a terminal line.
-// NOTE: it repeats openSession's steps for a core file, so a step added
-// there must be added here too.
-func openSessionProgress(g *globalOptions, progress func(stage string, done, total int64)) (*session, error) {
-	syms, err := symbols.Open(g.kernel, g.debugFile)
-	if err != nil {
-		return nil, err
-	}
-	s := &session{syms: syms}
-	core, err := kvm.Open(g.core, kvm.Options{Kernel: kernelInfo(syms), CacheDir: g.cacheDir, Progress: progress})
-	if err != nil {
-		s.Close()
-		return nil, err
-	}
-	s.core = core
-	s.k = vnetwalk.New(syms, core.Virtual())
-	s.k.Warnings = append(s.k.Warnings, core.Warnings()...)
-	if err := s.checkKernel(g); err != nil {
-		s.Close()
-		return nil, err
-	}
-	s.loadModules(g)
-	return s, nil
 }
 
 // addCompletionExamples creates cobra's completion command now, in place of

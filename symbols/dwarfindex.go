@@ -13,7 +13,7 @@ import (
 // entries directly below each compilation unit, which is where C compilers
 // put global variables and file-scope types. It is made on the first type
 // or variable lookup: from debug/dwarf's reader into maps, or, for a
-// mapped debug file, by the skimmer, with .debug_names answering first
+// mapped debug file, by the skimmer, with .debug_names consulted first
 // when the file has one.
 type dwarfIndex struct {
 	vars  map[string][]varRef
@@ -23,7 +23,7 @@ type dwarfIndex struct {
 	names    *debugNames // nil when the file has no readable .debug_names
 	check    *skimmer    // reads the DIEs .debug_names lists
 	skimOnce sync.Once
-	skim     *skimmedIndex // started on the first lookup .debug_names cannot answer
+	skim     *skimmedIndex // started on the first lookup that .debug_names cannot resolve
 	skimErr  error
 }
 
@@ -35,7 +35,7 @@ func (idx *dwarfIndex) skimmed() (*skimmedIndex, error) {
 
 // typeRefs returns the type DIEs whose key is key, in file order, up to
 // and including the first for which stop returns true (all of them when
-// stop is nil). Answers from .debug_names list definitions only, so a key
+// stop is nil). Results from .debug_names list definitions only, so a key
 // it does not know goes to the skimmer, which also finds declarations.
 func (idx *dwarfIndex) typeRefs(key string, stop func(typeRef) bool) ([]typeRef, error) {
 	if idx.raw == nil {

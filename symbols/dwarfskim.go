@@ -978,9 +978,9 @@ type hashedType struct {
 }
 
 // A skimmedIndex is the index skimIndex builds. Workers skim runs of units
-// in file order in the background, and a lookup reads the runs in file
-// order as they finish, so a lookup that can stop at its first match waits
-// only for the runs up to that match.
+// in file order in the background. A lookup reads the runs in file order as
+// they finish, so one that stops at its first match waits only for the
+// runs up to that match.
 type skimmedIndex struct {
 	seed maphash.Seed
 	runs []*skimRun
@@ -1006,8 +1006,8 @@ type skimRun struct {
 }
 
 // linearLookups is how many lookups scan a run entry by entry before the
-// run is sorted by hash for binary search. A command that asks a few
-// questions does not pay for sorting, and one that asks many does once.
+// run is sorted by hash for binary search. A command with a few lookups
+// does not pay for sorting, and one with many sorts each run once.
 const linearLookups = 8
 
 var errSkimClosed = errors.New("the debug file was closed while its index was being built")

@@ -188,7 +188,7 @@ func (t *Table) LookupErr(name string) (Symbol, error) {
 }
 
 // rawLookups is how many names lookup finds by scanning the symbol table
-// before it builds the index. A command that asks for one or two names
+// before it builds the index. A command that looks up one or two names
 // does not pay for sorting a few hundred thousand symbols.
 const rawLookups = 4
 

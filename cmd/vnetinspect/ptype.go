@@ -82,7 +82,7 @@ prints its error and the others still run; the exit status is then 1.`,
 	}
 }
 
-// runBatch answers each question with one open kernel.
+// runBatch runs each question against one open kernel.
 func runBatch(g *globalOptions, w, errw io.Writer, questions []string) error {
 	type question struct{ verb, name string }
 	parsed := make([]question, len(questions))
@@ -148,7 +148,8 @@ func runTypeQuery(g *globalOptions, w io.Writer, name string, expand bool) error
 	return err
 }
 
-// typeQuery answers ptype NAME (expand) or whatis NAME as gdb prints it.
+// typeQuery returns the output of ptype NAME (expand) or whatis NAME, as
+// gdb prints it.
 func typeQuery(tab *symbols.Table, name string, expand bool) (string, error) {
 	typ, isType, err := lookupTypeOrVariable(tab, name)
 	if err != nil {

@@ -43,7 +43,7 @@ func (k *Kernel) vnetVarAt(master uint64) (string, int64, bool) {
 
 // describeVnetData names an address inside some vnet's copy of set_vnet.
 func (k *Kernel) describeVnetData(addr uint64, w *Walk) (string, bool) {
-	set, err := k.Syms.Vnet()
+	set, err := k.vnetSet()
 	if err != nil {
 		return "", false
 	}

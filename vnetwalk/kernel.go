@@ -20,6 +20,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
 
@@ -63,6 +64,19 @@ type Kernel struct {
 	ptrSize int
 	layouts map[string]*layout
 	modules *Modules // set by LoadModules; nil means only the kernel's variables
+	// vnetSet returns Syms.Vnet(), computed once: the symbol table does not
+	// change, and Vnet sorts every vnet_entry_ symbol on each call, which
+	// dominated the time of reading every variable in every vnet.
+	vnetSet func() (symbols.VnetSet, error)
+
+	typesMu  sync.Mutex
+	varTypes map[string]varType // variableType's results by symbol name
+}
+
+// A varType is one result of Syms.VariableType.
+type varType struct {
+	t   godwarf.Type
+	err error
 }
 
 // New joins a symbol table with a memory source.
@@ -74,6 +88,7 @@ func New(syms *symbols.Table, mem kvm.Reader) *Kernel {
 		order:   syms.ByteOrder(),
 		ptrSize: syms.PtrSize(),
 		layouts: map[string]*layout{},
+		vnetSet: sync.OnceValues(syms.Vnet),
 	}
 }
 

@@ -203,7 +203,7 @@ func (k *Kernel) LoadModules(cfg ModuleConfig) (*Modules, error) {
 	}
 	mods.Files = files
 
-	set, setErr := k.Syms.Vnet()
+	set, setErr := k.vnetSet()
 	for _, f := range files {
 		if f.Kernel || f.Err != nil {
 			continue

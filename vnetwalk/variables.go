@@ -3,6 +3,7 @@ package vnetwalk
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
@@ -64,11 +65,12 @@ func (k *Kernel) VnetSymbol(name string) (symbols.Symbol, bool) {
 // VnetVariables lists every virtualized variable of the kernel, sorted by
 // name, followed by those of the modules LoadModules mapped.
 func (k *Kernel) VnetVariables() ([]symbols.Symbol, error) {
-	set, err := k.Syms.Vnet()
+	set, err := k.vnetSet()
 	if err != nil {
 		return nil, err
 	}
-	entries := set.Entries
+	// A copy, so that callers may sort or append without changing the cached set.
+	entries := slices.Clone(set.Entries)
 	for _, v := range k.modules.Vars() {
 		entries = append(entries, v.KernelSymbol())
 	}
@@ -83,7 +85,7 @@ func (k *Kernel) ReadVnetVar(sym symbols.Symbol, v *Vnet) *Variable {
 	}
 	x := k.newVar(sym)
 	x.Vnet = v
-	set, err := k.Syms.Vnet()
+	set, err := k.vnetSet()
 	if err != nil {
 		x.Err = err
 		return x
@@ -149,9 +151,26 @@ func (k *Kernel) ReadGlobal(name string) (*Variable, error) {
 func (k *Kernel) newVar(sym symbols.Symbol) *Variable {
 	var lookup func(string) (godwarf.Type, error)
 	if k.Syms.HasDWARF() {
-		lookup = k.Syms.VariableType
+		lookup = k.variableType
 	}
 	return newVarTyped(sym, lookup)
+}
+
+// variableType is Syms.VariableType with its results kept, because reading
+// every variable of every vnet looks each name up once per vnet, and the
+// DWARF search took a third of the time of a full dump.
+func (k *Kernel) variableType(name string) (godwarf.Type, error) {
+	k.typesMu.Lock()
+	defer k.typesMu.Unlock()
+	if r, ok := k.varTypes[name]; ok {
+		return r.t, r.err
+	}
+	t, err := k.Syms.VariableType(name)
+	if k.varTypes == nil {
+		k.varTypes = map[string]varType{}
+	}
+	k.varTypes[name] = varType{t, err}
+	return t, err
 }
 
 // newVarTyped is newVar with the type lookup of the file that defines sym,

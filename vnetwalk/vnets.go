@@ -193,7 +193,7 @@ func (k *Kernel) readVnet(addr uint64) (*Vnet, uint64) {
 	}
 	// vnet_alloc sets vnet_data_base = vnet_data_mem - __start_set_vnet
 	// (sys/net/vnet.c); anything else would misplace every variable.
-	if set, err := k.Syms.Vnet(); err == nil && v.DataBase != v.DataMem-set.Start {
+	if set, err := k.vnetSet(); err == nil && v.DataBase != v.DataMem-set.Start {
 		v.Err = fmt.Errorf("vnet_data_base %#x is not vnet_data_mem %#x - __start_set_vnet %#x (= %#x): the struct vnet is corrupt",
 			v.DataBase, v.DataMem, set.Start, v.DataMem-set.Start)
 	}

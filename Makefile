@@ -7,7 +7,7 @@ BIN := bin/vnetinspect
 DEMO_DIR := testdata/cores/clang-dwarf5
 WORK := testdata/work
 
-.PHONY: all deps build test demo fixtures bench bench-dwarf fuzz-short lint clean install
+.PHONY: all deps build test demo fixtures bench bench-dwarf bench-scale fuzz-short lint clean install
 
 all: build
 
@@ -55,6 +55,13 @@ bench: deps
 # docs/benchmarks.md); installs the packages it needs.
 bench-dwarf: deps
 	sh scripts/bench-dwarf.sh
+
+# Builds the test kernel with 1,000 vnets and 1,500 extra V_ variables,
+# boots it under QEMU and times vnetinspect against the gdb oracle on its
+# dumps (see docs/benchmarks.md). The dumps go to /tmp/scale/run; it takes
+# about an hour under TCG.
+bench-scale: deps
+	sh scripts/bench-scale.sh
 
 # Runs every fuzz target for FUZZTIME each (go test allows one target per
 # run). New failures are saved under PACKAGE/testdata/fuzz as regression

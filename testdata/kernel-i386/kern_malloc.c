@@ -38,8 +38,14 @@ malloc(size_t size, size_t align)
 	return (p);
 }
 
-/* The kernel map's allocations start above the KERNBASE window. */
-static vm_offset_t kmem_next = KMEM_START;
+/*
+ * The kernel map's allocations start above the KERNBASE window, 128 KiB
+ * below a 2 MiB boundary. They run past it, so with PAE they use two page
+ * tables, and without PAE they use page-table entries above index 511.
+ */
+#define	KMEM_FIRST	(KMEM_START + 2 * 1024 * 1024 - 128 * 1024)
+
+static vm_offset_t kmem_next = KMEM_FIRST;
 
 void *
 kmem_malloc(size_t size)

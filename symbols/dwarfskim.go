@@ -501,10 +501,13 @@ func (s *skimmer) stringValue(u *unitSpan, form uint64, v attrValue) ([]byte, bo
 		return cString(s.raw.lineStr, v.u)
 	case formStrx, formStrx1, formStrx2, formStrx3, formStrx4, formGNUStrIndex:
 		size := uint64(u.offSize)
-		at := s.strOffBase + v.u*size
-		if v.u > uint64(len(s.raw.strOffsets)) || at+size > uint64(len(s.raw.strOffsets)) {
+		// Checked in this order, so a corrupt base near 2^64 cannot wrap
+		// around to a valid position.
+		n := uint64(len(s.raw.strOffsets))
+		if s.strOffBase > n || v.u >= (n-s.strOffBase)/size {
 			return nil, false
 		}
+		at := s.strOffBase + v.u*size
 		var off uint64
 		if size == 8 {
 			off = binary.LittleEndian.Uint64(s.raw.strOffsets[at:])

@@ -269,3 +269,29 @@ func FuzzDebugNames(f *testing.F) {
 		}
 	})
 }
+
+func TestDebugNamesStaticWithoutLocation(t *testing.T) {
+	// statics1.c's dead (an int) has no DW_AT_location, so .debug_names
+	// lists only statics2.c's dead (a long). llvm-dwarfdump shows the int's
+	// DIE first in .debug_info and llvm-nm puts the long at
+	// 0xffffffff80202188. Lookups must see both DIEs, as a full scan does.
+	tab, err := Open(filepath.Join("testdata", "statics", "kernel"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	if typ, err := tab.VariableType("dead"); err != nil {
+		t.Errorf("VariableType(dead): %v", err)
+	} else if typ.String() != "int" {
+		t.Errorf("VariableType(dead) = %s, want int: the first static definition in the file", typ)
+	}
+	if typ, err := tab.VariableTypeAt("dead", 0xffffffff80202188); err != nil {
+		t.Errorf("VariableTypeAt(dead, its address): %v", err)
+	} else if typ.String() != "long" {
+		t.Errorf("VariableTypeAt(dead, its address) = %s, want long", typ)
+	}
+	// statics1_set's address holds neither definition.
+	if typ, err := tab.VariableTypeAt("dead", 0xffffffff80201160); err == nil {
+		t.Errorf("VariableTypeAt(dead, an address neither definition has) = %s, want an error", typ)
+	}
+}

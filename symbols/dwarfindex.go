@@ -63,8 +63,13 @@ func (idx *dwarfIndex) varRefs(name string, stop func(varRef) bool) ([]varRef, e
 		return upTo(idx.vars[name], stop), nil
 	}
 	if idx.names != nil {
+		// .debug_names leaves out declarations and definitions without
+		// DW_AT_location (clang drops a static that is only stored to), so
+		// its list is the answer only when it reaches the DIE that ends
+		// the search. NOTE: a global definition without DW_AT_location
+		// that comes before that DIE is still missed.
 		refs, err := idx.namesVarRefs(name, stop)
-		if err == nil && len(refs) > 0 {
+		if err == nil && len(refs) > 0 && stop != nil && stop(refs[len(refs)-1]) {
 			return refs, nil
 		}
 		if err != nil {

@@ -29,6 +29,16 @@ for flags in "-gdwarf-4:clang-dwarf4" "-gdwarf-5:clang-dwarf5" "-gdwarf-5 -glldb
 	link "amd64-$name" elf_x86_64 0xffffffff80200000
 done
 
+# Two statics named dead, one optimized away: .debug_names lists only the
+# other, while the DIEs themselves list both. The kernel lives outside elf/
+# because gdb-golden.sh describes every kernel in elf/.
+for src in statics1 statics2; do
+	clang --target=x86_64-unknown-freebsd14 -mcmodel=kernel -ffreestanding -fno-pic -O2 -g \
+		-gdwarf-5 -gpubnames -c -o "$tmp/$src.o" "statics/$src.c"
+done
+ld.lld -m elf_x86_64 --image-base=0xffffffff80200000 -e _start -o statics/kernel \
+	"$tmp/statics1.o" "$tmp/statics2.o"
+
 # gcc 12 writes DW_AT_bit_offset for DWARF 4 and DW_AT_data_bit_offset for DWARF 5.
 for v in 4 5; do
 	for src in kern kern2; do

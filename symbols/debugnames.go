@@ -90,8 +90,12 @@ func parseNameIndex(sec []byte, off int) (nameIndex, int, error) {
 	abbrevSize, augSize := r.u32(), r.u32()
 	r.skip(uint64(augSize+3) &^ 3) // the augmentation string, padded to 4 bytes
 	ix.hasTUs = localTUs+foreignTUs > 0
-	for range min(uint64(cuCount), uint64(len(r.b))) {
-		ix.cus = append(ix.cus, r.offset(ix.offSize))
+	// The list is taken whole first, so a count larger than the index
+	// fails before anything is allocated for it.
+	cuList := namesReader{b: r.bytes(uint64(cuCount) * uint64(ix.offSize))}
+	ix.cus = make([]uint64, 0, len(cuList.b)/ix.offSize)
+	for range cap(ix.cus) {
+		ix.cus = append(ix.cus, cuList.offset(ix.offSize))
 	}
 	r.skip(uint64(localTUs) * uint64(ix.offSize))
 	r.skip(uint64(foreignTUs) * 8)

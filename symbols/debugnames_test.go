@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"debug/dwarf"
 	"debug/elf"
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -293,5 +295,25 @@ func TestDebugNamesStaticWithoutLocation(t *testing.T) {
 	// statics1_set's address holds neither definition.
 	if typ, err := tab.VariableTypeAt("dead", 0xffffffff80201160); err == nil {
 		t.Errorf("VariableTypeAt(dead, an address neither definition has) = %s, want an error", typ)
+	}
+}
+
+func TestDebugNamesHugeUnitCount(t *testing.T) {
+	// A header that claims 2^32-1 units in a 1 MiB index must be rejected
+	// without allocating for every unit it claims.
+	sec := make([]byte, 1<<20)
+	binary.LittleEndian.PutUint32(sec[0:], uint32(len(sec)-4)) // unit length
+	binary.LittleEndian.PutUint16(sec[4:], 5)                  // version
+	binary.LittleEndian.PutUint32(sec[8:], 0xffffffff)         // comp_unit_count
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := parseDebugNames(sec, nil)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Error("an index claiming 2^32-1 units in 1 MiB parsed without error")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > uint64(len(sec)) {
+		t.Errorf("parsing allocated %d bytes for a %d-byte index", n, len(sec))
 	}
 }

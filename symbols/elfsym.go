@@ -52,14 +52,31 @@ func (t *Table) findSymbols() error {
 		return fmt.Errorf("read symbol table of %s: section %s names string table %d, which does not exist: "+
 			"the file is damaged", file, sec.Name, sec.Link)
 	}
+	// SymbolAt and Symbols cannot return an error, so a table that could
+	// not be read later must fail Open now.
+	f := t.kernelFile
+	if src != t.kernel {
+		f = t.debugFile
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("read symbol table of %s: %w", file, err)
+	}
+	for _, s := range []*elf.Section{sec, src.Sections[sec.Link]} {
+		if s.Type == elf.SHT_NOBITS || s.Offset > uint64(st.Size()) || s.FileSize > uint64(st.Size())-s.Offset {
+			return fmt.Errorf("read symbol table of %s: section %s (offset %#x, %d bytes) lies outside the %d-byte file: "+
+				"the file is damaged or truncated", file, s.Name, s.Offset, s.FileSize, st.Size())
+		}
+	}
 	t.symSrc, t.symFile = src, file
 	return nil
 }
 
-// symtabSection returns f's SHT_SYMTAB section, or nil.
+// symtabSection returns f's non-empty SHT_SYMTAB section, or nil.
 func symtabSection(f *elf.File) *elf.Section {
 	for _, s := range f.Sections {
-		if s.Type == elf.SHT_SYMTAB {
+		// debug/elf treats an empty table as none.
+		if s.Type == elf.SHT_SYMTAB && s.Size > 0 {
 			return s
 		}
 	}

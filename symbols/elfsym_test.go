@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -442,6 +443,78 @@ func TestScanSymbolsAgreesWithIndex(t *testing.T) {
 			}
 			if _, ok, err := tab.scanSymbols("no_such_symbol_here"); ok || err != nil {
 				t.Errorf("scanSymbols of a missing name: %v, %v", ok, err)
+			}
+		})
+	}
+}
+
+func TestOpenDamagedSymtab(t *testing.T) {
+	// A symbol table that debug/elf cannot read fails Open, because
+	// SymbolAt and Symbols return no error and would see an empty table.
+	src := filepath.Join("testdata", "elf", "amd64-clang-dwarf5")
+	orig, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ef, err := elf.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ef.Close()
+
+	symtab := symtabSection(ef)
+	strtab := ef.Sections[symtab.Link]
+	// header returns where section s's header starts in the file.
+	header := func(s *elf.Section) int {
+		for i, x := range ef.Sections {
+			if x == s {
+				return int(binary.LittleEndian.Uint64(orig[0x28:])) + i*64
+			}
+		}
+		t.Fatalf("section %s not found", s.Name)
+		return 0
+	}
+	const shOffset, shSize = 24, 32 // fields of an Elf64_Shdr
+	cases := []struct {
+		name  string
+		field int
+		sec   *elf.Section
+		value uint64
+	}{
+		{".symtab past the end of the file", shOffset, symtab, uint64(len(orig)) + 4096},
+		{"empty .symtab", shSize, symtab, 0},
+		{".strtab past the end of the file", shOffset, strtab, uint64(len(orig)) + 4096},
+		{".strtab longer than the file", shSize, strtab, uint64(len(orig))},
+	}
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := slices.Clone(orig)
+			binary.LittleEndian.PutUint64(b[header(c.sec)+c.field:], c.value)
+			path := filepath.Join(t.TempDir(), "kernel")
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			damaged, err := elf.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, symErr := damaged.Symbols()
+			damaged.Close()
+			if symErr == nil {
+				t.Fatal("debug/elf reads the damaged symbol table, so the case tests nothing")
+			}
+
+			tab, err := Open(path, "")
+			if err == nil {
+				_, _, found := tab.SymbolAt(0xffffffff80200000)
+				tab.Close()
+				t.Fatalf("Open succeeded (debug/elf: %v); SymbolAt found a symbol: %v", symErr, found)
+			}
+			for _, w := range []string{path, "symbol table"} {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
 			}
 		})
 	}

@@ -47,9 +47,16 @@ type decoder struct {
 	active  map[godwarf.Type]bool // structs and arrays being decoded, to stop type cycles
 	budget  int                   // values left to decode before ErrTooManyValues
 
-	// Caches, because arrays decode the same element type many times.
-	names map[godwarf.Type]string
-	sizes map[godwarf.Type]sizeResult
+	// Caches, because arrays decode the same element type many times. The
+	// maps start nil, and the first name and size are kept outside them,
+	// because most kernel variables are a single scalar and the map
+	// allocations took most of the time of decoding one.
+	firstType     godwarf.Type
+	firstName     string
+	firstSizeType godwarf.Type
+	firstSize     sizeResult
+	names         map[godwarf.Type]string
+	sizes         map[godwarf.Type]sizeResult
 }
 
 type sizeResult struct {
@@ -59,20 +66,40 @@ type sizeResult struct {
 
 // typeName spells t in C, as symbols.TypeName does.
 func (d *decoder) typeName(t godwarf.Type) string {
+	if t == d.firstType {
+		return d.firstName
+	}
 	if name, ok := d.names[t]; ok {
 		return name
 	}
 	name := symbols.TypeName(t)
+	if d.firstType == nil {
+		d.firstType, d.firstName = t, name
+		return name
+	}
+	if d.names == nil {
+		d.names = make(map[godwarf.Type]string)
+	}
 	d.names[t] = name
 	return name
 }
 
 // sizeOf computes the size of t in bytes, as the function sizeOf does.
 func (d *decoder) sizeOf(t godwarf.Type) (int64, error) {
+	if t == d.firstSizeType {
+		return d.firstSize.size, d.firstSize.err
+	}
 	if r, ok := d.sizes[t]; ok {
 		return r.size, r.err
 	}
 	size, err := sizeOf(t, d.ptrSize)
+	if d.firstSizeType == nil {
+		d.firstSizeType, d.firstSize = t, sizeResult{size, err}
+		return size, err
+	}
+	if d.sizes == nil {
+		d.sizes = make(map[godwarf.Type]sizeResult)
+	}
 	d.sizes[t] = sizeResult{size, err}
 	return size, err
 }
@@ -210,8 +237,16 @@ func (d *decoder) enterComposite(v *Value, t godwarf.Type, off int64, depth int)
 	if _, err := d.bytes(off, v.Size, v.TypeName); err != nil {
 		v.Err = err
 	}
-	d.active[t] = true
+	d.setActive(t)
 	return true
+}
+
+// setActive marks t as being decoded.
+func (d *decoder) setActive(t godwarf.Type) {
+	if d.active == nil {
+		d.active = make(map[godwarf.Type]bool)
+	}
+	d.active[t] = true
 }
 
 // bytes returns the size bytes at off, or an error wrapping
@@ -293,7 +328,7 @@ func (d *decoder) appendAnonymous(v *Value, st *godwarf.StructType, f *godwarf.S
 	if d.active[inner] {
 		return
 	}
-	d.active[inner] = true
+	d.setActive(inner)
 	d.appendMembers(v, inner, off+f.ByteOffset, rel+f.ByteOffset, innerSize, depth)
 	delete(d.active, inner)
 }

@@ -3,6 +3,7 @@ package value
 import (
 	"bytes"
 	"math"
+	"math/big"
 	"strconv"
 	"unicode/utf8"
 )
@@ -66,10 +67,6 @@ func (v *Value) writeJSON(buf *bytes.Buffer) {
 }
 
 func (v *Value) writeJSONNumber(buf *bytes.Buffer) {
-	number := "null"
-	if v.Int != nil {
-		number = v.Int.String()
-	}
 	switch v.Kind {
 	case Bool:
 		buf.WriteString(strconv.FormatBool(v.Bool))
@@ -81,10 +78,26 @@ func (v *Value) writeJSONNumber(buf *bytes.Buffer) {
 			buf.WriteString("null")
 		}
 		buf.WriteString(`,"value":`)
-		buf.WriteString(number)
+		writeJSONInt(buf, v.Int)
 		buf.WriteByte('}')
 	default:
-		buf.WriteString(number)
+		writeJSONInt(buf, v.Int)
+	}
+}
+
+// writeJSONInt writes n in decimal, or null for nil. strconv formats the
+// 64-bit cases, because big.Int's formatting took 4% of the CPU time of
+// dumping every variable of the scale test kernel.
+func writeJSONInt(buf *bytes.Buffer, n *big.Int) {
+	switch {
+	case n == nil:
+		buf.WriteString("null")
+	case n.IsInt64():
+		buf.Write(strconv.AppendInt(buf.AvailableBuffer(), n.Int64(), 10))
+	case n.IsUint64():
+		buf.Write(strconv.AppendUint(buf.AvailableBuffer(), n.Uint64(), 10))
+	default:
+		buf.Write(n.Append(buf.AvailableBuffer(), 10))
 	}
 }
 

@@ -195,10 +195,7 @@ func Decode(t godwarf.Type, b []byte, order binary.ByteOrder, ptrSize int, lim L
 		little:  isLittleEndian(order),
 		ptrSize: int64(ptrSize),
 		lim:     lim.withDefaults(),
-		active:  make(map[godwarf.Type]bool),
 		budget:  valuesPerByte*len(b) + minValueBudget,
-		names:   make(map[godwarf.Type]string),
-		sizes:   make(map[godwarf.Type]sizeResult),
 	}
 	return d.decode(t, 0, 0)
 }

@@ -237,18 +237,35 @@ func (k *Kernel) sumCounter(h uint64, pc *PerCPU) Counter {
 
 // statFieldNames names the n 8-byte elements of a VNET_PCPUSTAT array by
 // the members of the struct with the variable's name, or returns nil when
-// there is no such struct of n * 8 bytes.
+// there is no such struct of n * 8 bytes. Callers must not change the
+// slice, because the result is kept for the next vnet.
 func (k *Kernel) statFieldNames(name string, n int) []string {
 	if !k.Syms.HasDWARF() {
 		return nil
 	}
-	t, err := k.Syms.Type("struct " + name)
-	if err != nil || t.Size() != int64(n)*8 {
-		return nil
+	key := statKey{name, n}
+	k.typesMu.Lock()
+	defer k.typesMu.Unlock()
+	if names, ok := k.statNames[key]; ok {
+		return names
 	}
-	names := make([]string, n)
-	collectFieldNames(t, "", 0, names, 0)
+	var names []string
+	t, err := k.Syms.Type("struct " + name)
+	if err == nil && t.Size() == int64(n)*8 {
+		names = make([]string, n)
+		collectFieldNames(t, "", 0, names, 0)
+	}
+	if k.statNames == nil {
+		k.statNames = map[statKey][]string{}
+	}
+	k.statNames[key] = names
 	return names
+}
+
+// A statKey is a counter array's variable name and length.
+type statKey struct {
+	name string
+	n    int
 }
 
 // collectFieldNames stores the path of every 8-byte integer member of t,

@@ -64,13 +64,14 @@ type Kernel struct {
 	ptrSize int
 	layouts map[string]*layout
 	modules *Modules // set by LoadModules; nil means only the kernel's variables
-	// vnetSet returns Syms.Vnet(), computed once: the symbol table does not
-	// change, and Vnet sorts every vnet_entry_ symbol on each call, which
-	// dominated the time of reading every variable in every vnet.
+	// vnetSet returns Syms.Vnet(), computed once because the symbol table
+	// does not change. Vnet sorts every vnet_entry_ symbol on each call,
+	// which dominated the time of reading every variable in every vnet.
 	vnetSet func() (symbols.VnetSet, error)
 
-	typesMu  sync.Mutex
-	varTypes map[string]varType // variableType's results by symbol name
+	typesMu   sync.Mutex
+	varTypes  map[string]varType   // variableType's results by symbol name
+	statNames map[statKey][]string // statFieldNames's results
 }
 
 // A varType is one result of Syms.VariableType.

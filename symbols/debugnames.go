@@ -4,6 +4,7 @@ import (
 	"debug/dwarf"
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
 )
@@ -49,6 +50,36 @@ type nameIndex struct {
 type debugNames struct {
 	indexes []nameIndex
 	str     []byte
+	// coveredEnd is where the first unit starts that no index lists and
+	// that has variables or types directly below it (a C file compiled
+	// without -gpubnames), or the size of .debug_info when there is none.
+	// Entries from there on may come after a definition no index lists.
+	coveredEnd dwarf.Offset
+	complete   bool // no unit outside the indexes has variables or types
+}
+
+// setCoverage finds coveredEnd. Units outside the indexes are skimmed in
+// file order up to the first with a variable or type, so that units of
+// assembler sources, which have only labels, do not end the coverage.
+func (d *debugNames) setCoverage(raw *rawDWARF, units []unitSpan) {
+	listed := make(map[uint64]bool)
+	for _, ix := range d.indexes {
+		for _, off := range ix.cus {
+			listed[off] = true
+		}
+	}
+	d.coveredEnd, d.complete = dwarf.Offset(len(raw.info)), true
+	s := &skimmer{raw: raw, units: units, seed: maphash.MakeSeed()}
+	for i := range units {
+		if listed[uint64(units[i].off)] {
+			continue
+		}
+		s.vars, s.types = s.vars[:0], s.types[:0]
+		if err := s.skimUnit(&units[i]); err != nil || len(s.vars) > 0 || len(s.types) > 0 {
+			d.coveredEnd, d.complete = dwarf.Offset(units[i].off), false
+			return
+		}
+	}
 }
 
 // parseDebugNames reads the headers of every name index in sec. Names are
@@ -378,6 +409,9 @@ func (idx *dwarfIndex) namesTypeRefs(key string, stop func(typeRef) bool) ([]typ
 	}
 	var out []typeRef
 	for _, e := range entries {
+		if e.off >= idx.names.coveredEnd {
+			break
+		}
 		if !slices.Contains(tags, e.tag) {
 			continue
 		}
@@ -405,6 +439,9 @@ func (idx *dwarfIndex) namesVarRefs(name string, stop func(varRef) bool) ([]varR
 	}
 	var out []varRef
 	for _, e := range entries {
+		if e.off >= idx.names.coveredEnd {
+			break
+		}
 		if e.tag != dwarf.TagVariable {
 			continue
 		}

@@ -317,3 +317,60 @@ func TestDebugNamesHugeUnitCount(t *testing.T) {
 		t.Errorf("parsing allocated %d bytes for a %d-byte index", n, len(sec))
 	}
 }
+
+func TestDebugNamesUnitsItDoesNotCover(t *testing.T) {
+	// .debug_names covers only gap2.c's unit (llvm-dwarfdump lists one
+	// CU, at 0x3d), but gap1.c's unit comes first and defines struct
+	// shape in 4 bytes, gap2.c in 16. The first definition in the file
+	// wins, as in a full scan.
+	tab, err := Open(filepath.Join("testdata", "namesgap", "kernel"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	typ, err := tab.Type("struct shape")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if typ.Size() != 4 {
+		t.Errorf("struct shape is %d bytes, want 4: the definition in the first unit", typ.Size())
+	}
+	defs, err := tab.TypeDefinitions("struct shape")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(defs) != 2 {
+		t.Errorf("TypeDefinitions(struct shape) found %d definitions, want 2", len(defs))
+	}
+	if typ, err := tab.VariableType("gap2_shape"); err != nil {
+		t.Error(err)
+	} else if typ.Size() != 16 {
+		t.Errorf("gap2_shape is %d bytes, want 16", typ.Size())
+	}
+}
+
+func TestDebugNamesSkipsAssemblerUnits(t *testing.T) {
+	// kernel-asm links entry.S, whose unit no index lists but which has
+	// only a label (llvm-dwarfdump), before gap2.c. The index still
+	// resolves gap2.c's names, without the skimmer.
+	tab, err := Open(filepath.Join("testdata", "namesgap", "kernel-asm"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	typ, err := tab.Type("struct shape")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if typ.Size() != 16 {
+		t.Errorf("struct shape is %d bytes, want 16", typ.Size())
+	}
+	if typ, err := tab.VariableType("gap2_shape"); err != nil {
+		t.Error(err)
+	} else if typ.Size() != 16 {
+		t.Errorf("gap2_shape is %d bytes, want 16", typ.Size())
+	}
+	if tab.index.skim != nil {
+		t.Error("the skimmer started although .debug_names lists both names")
+	}
+}

@@ -42,8 +42,12 @@ func (idx *dwarfIndex) typeRefs(key string, stop func(typeRef) bool) ([]typeRef,
 		return upTo(idx.types[key], stop), nil
 	}
 	if idx.names != nil {
+		// A list that does not reach the DIE ending the search is whole
+		// only when every unit with types is covered by an index.
 		refs, err := idx.namesTypeRefs(key, stop)
-		if err == nil && len(refs) > 0 {
+		reached := len(refs) > 0 && stop != nil && stop(refs[len(refs)-1])
+		whole := len(refs) > 0 && stop == nil && idx.names.complete
+		if err == nil && (reached || whole) {
 			return refs, nil
 		}
 		if err != nil {
@@ -142,6 +146,7 @@ func (t *Table) dwarfIdx() (*dwarfIndex, error) {
 		// the DIEs themselves.
 		if sec := t.rawSections[".debug_names"]; len(sec) > 0 {
 			if names, err := parseDebugNames(sec, t.raw.str); err == nil {
+				names.setCoverage(t.raw, t.rawUnits)
 				t.index.names = names
 			}
 		}

@@ -39,6 +39,20 @@ done
 ld.lld -m elf_x86_64 --image-base=0xffffffff80200000 -e _start -o statics/kernel \
 	"$tmp/statics1.o" "$tmp/statics2.o"
 
+# Two units that define struct shape differently, and only the second
+# compiled with -gpubnames: .debug_names covers only the second unit.
+clang --target=x86_64-unknown-freebsd14 -mcmodel=kernel $common -gdwarf-5 \
+	-c -o "$tmp/gap1.o" namesgap/gap1.c
+clang --target=x86_64-unknown-freebsd14 -mcmodel=kernel $common -gdwarf-5 -gpubnames \
+	-c -o "$tmp/gap2.o" namesgap/gap2.c
+ld.lld -m elf_x86_64 --image-base=0xffffffff80200000 -e _start -o namesgap/kernel \
+	"$tmp/gap1.o" "$tmp/gap2.o"
+# An assembler unit, which no index lists but which has no types, before gap2.c.
+clang --target=x86_64-unknown-freebsd14 -mcmodel=kernel $common -gdwarf-5 -gpubnames \
+	-c -o "$tmp/entry.o" namesgap/entry.S
+ld.lld -m elf_x86_64 --image-base=0xffffffff80200000 -e _start -o namesgap/kernel-asm \
+	"$tmp/entry.o" "$tmp/gap2.o"
+
 # gcc 12 writes DW_AT_bit_offset for DWARF 4 and DW_AT_data_bit_offset for DWARF 5.
 for v in 4 5; do
 	for src in kern kern2; do

@@ -419,8 +419,14 @@ func (idx *dwarfIndex) namesTypeRefs(key string, stop func(typeRef) bool) ([]typ
 		if err != nil {
 			return nil, err
 		}
-		if !ok || sum.tag != e.tag || string(sum.name) != name {
-			continue
+		if !ok {
+			continue // a DIE nested deeper, such as a type inside a function
+		}
+		if sum.tag != e.tag {
+			return nil, fmt.Errorf("the .debug_names entry of %q at .debug_info offset %#x names a DIE of another tag", name, e.off)
+		}
+		if string(sum.name) != name {
+			continue // the DIE has another name
 		}
 		ref := typeRef{e.off, sum.decl}
 		out = append(out, ref)
@@ -449,15 +455,18 @@ func (idx *dwarfIndex) namesVarRefs(name string, stop func(varRef) bool) ([]varR
 		if err != nil {
 			return nil, err
 		}
-		if !ok || sum.tag != dwarf.TagVariable {
-			continue
+		if !ok {
+			continue // a static variable inside a function
+		}
+		if sum.tag != dwarf.TagVariable {
+			return nil, fmt.Errorf("the .debug_names entry of %q at .debug_info offset %#x names a DIE of another tag", name, e.off)
 		}
 		ref, refName, err := idx.check.variable(e.off, unit, sum)
 		if err != nil {
 			return nil, err
 		}
 		if string(refName) != name {
-			continue
+			continue // listed under its linkage name
 		}
 		out = append(out, ref)
 		if stop != nil && stop(ref) {

@@ -374,3 +374,74 @@ func TestDebugNamesSkipsAssemblerUnits(t *testing.T) {
 		t.Error("the skimmer started although .debug_names lists both names")
 	}
 }
+
+func TestDebugNamesEntryOffByOne(t *testing.T) {
+	// The first .debug_names entry for int is moved one byte into its DIE,
+	// where no DIE starts. The index is then damaged, so the lookup must
+	// find debug/dwarf's first definition of int, not the next entry.
+	tab, err := Open(namesKernel, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	sec := slices.Clone(tab.rawSections[".debug_names"])
+	names, err := parseDebugNames(sec, tab.raw.str)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patched := false
+	for k := 0; k < len(names.indexes) && !patched; k++ {
+		ix := &names.indexes[k]
+		for i := uint32(0); i < ix.nameCount && !patched; i++ {
+			strOff, _ := ix.offsetAt(ix.strOffsets, i)
+			if s, _ := cString(tab.raw.str, strOff); string(s) != "int" {
+				continue
+			}
+			entryOff, _ := ix.offsetAt(ix.entryOffs, i)
+			r := namesReader{b: ix.pool, p: int(entryOff)}
+			a := ix.abbrevs[r.uleb()]
+			for _, at := range a.attrs {
+				if at.idx == idxDieOffset {
+					if at.form != formRef4 {
+						t.Fatalf("DW_IDX_die_offset has form %#x, the test expects DW_FORM_ref4", at.form)
+					}
+					v := binary.LittleEndian.Uint32(ix.pool[r.p:])
+					binary.LittleEndian.PutUint32(ix.pool[r.p:], v+1) // ix.pool aliases sec
+					patched = true
+					break
+				}
+				r.form(at.form, ix.offSize)
+			}
+		}
+	}
+	if !patched {
+		t.Fatal("no entry for int found in .debug_names")
+	}
+	tab.rawSections[".debug_names"] = sec
+
+	d, err := tab.debug.DWARF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reference, err := buildIndex(d, tab.debugInfoSize())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := reference.types["int"]
+	if len(want) < 2 {
+		t.Fatalf("debug/dwarf finds %d definitions of int, the test needs two", len(want))
+	}
+	tab.dwarfMu.Lock()
+	defer tab.dwarfMu.Unlock()
+	idx, err := tab.dwarfIdx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := idx.typeRefs("int", func(r typeRef) bool { return !r.decl })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 || got[0] != want[0] {
+		t.Errorf("int resolves to %v, debug/dwarf's first definition is %v", got, want[0])
+	}
+}

@@ -812,9 +812,10 @@ func (s *skimmer) variable(off, unit dwarf.Offset, sum dieSummary) (varRef, []by
 	return varRef{off, unit, sum.decl, external}, name, nil
 }
 
-// unitChild reports whether a DIE starts at off as a direct child of its
-// unit, and if so returns its summary and the offset of the unit's DIE. It
-// steps over the unit's earlier children as skimUnit does.
+// unitChild reports whether the DIE at off is a direct child of its unit,
+// and if so returns its summary and the offset of the unit's DIE. It steps
+// over the unit's earlier children as skimUnit does. It returns an error
+// when no DIE starts at off.
 func (s *skimmer) unitChild(off int64) (dieSummary, dwarf.Offset, bool, error) {
 	lo, hi := 0, len(s.units)
 	for lo < hi {
@@ -825,8 +826,9 @@ func (s *skimmer) unitChild(off int64) (dieSummary, dwarf.Offset, bool, error) {
 			hi = m
 		}
 	}
+	notFound := fmt.Errorf("no DWARF entry starts at .debug_info offset %#x", off)
 	if lo == len(s.units) || off < int64(s.units[lo].data) {
-		return dieSummary{}, 0, false, nil
+		return dieSummary{}, 0, false, notFound
 	}
 	u := &s.units[lo]
 	table, err := s.abbrevs(u, &s.cur)
@@ -841,7 +843,7 @@ func (s *skimmer) unitChild(off int64) (dieSummary, dwarf.Offset, bool, error) {
 		dieOff := p
 		code, q := uleb(info, p)
 		if q < 0 {
-			return dieSummary{}, 0, false, nil
+			return dieSummary{}, 0, false, notFound
 		}
 		p = q
 		if code == 0 {
@@ -849,7 +851,7 @@ func (s *skimmer) unitChild(off int64) (dieSummary, dwarf.Offset, bool, error) {
 			continue
 		}
 		if code >= uint64(len(table)) || table[code].fixed == -2 {
-			return dieSummary{}, 0, false, nil
+			return dieSummary{}, 0, false, notFound
 		}
 		a := &table[code]
 		if int64(dieOff) == off {
@@ -887,7 +889,7 @@ func (s *skimmer) unitChild(off int64) (dieSummary, dwarf.Offset, bool, error) {
 			depth++
 		}
 	}
-	return dieSummary{}, 0, false, nil
+	return dieSummary{}, 0, false, notFound
 }
 
 func (s *skimmer) addType(prefix string, name []byte, off dwarf.Offset, decl bool) {

@@ -1086,12 +1086,12 @@ func (sk *skimmedIndex) close() {
 	sk.workers.Wait()
 }
 
-// wait returns run r once it is done. The caller holds sk.mu.
+// wait returns run r's error once the run is done. The entries of a run
+// that failed are those before the damaged DIE, still in file order, so
+// a lookup that stops among them gets the answer it gets from smaller
+// runs. The caller holds sk.mu.
 func (sk *skimmedIndex) wait(r *skimRun) error {
 	<-r.done
-	if r.err != nil {
-		return r.err
-	}
 	if !r.sorted && r.lookups >= linearLookups {
 		// The entries are in file order, and a stable sort by hash keeps
 		// the DIEs of one name in file order.
@@ -1102,7 +1102,7 @@ func (sk *skimmedIndex) wait(r *skimRun) error {
 	if !r.sorted {
 		r.lookups++
 	}
-	return nil
+	return r.err
 }
 
 // matching returns the positions in entries whose hash is h, in file
@@ -1168,9 +1168,7 @@ func (sk *skimmedIndex) typeRefs(key string, stop func(typeRef) bool) ([]typeRef
 	defer sk.mu.Unlock()
 	var out []typeRef
 	for _, r := range sk.runs {
-		if err := sk.wait(r); err != nil {
-			return nil, err
-		}
+		runErr := sk.wait(r)
 		done := false
 		matching(r.types, r.sorted, func(e *hashedType) uint64 { return e.h }, h, func(i int) bool {
 			ref := r.types[i].ref
@@ -1183,6 +1181,9 @@ func (sk *skimmedIndex) typeRefs(key string, stop func(typeRef) bool) ([]typeRef
 		})
 		if done {
 			break
+		}
+		if runErr != nil {
+			return nil, runErr
 		}
 	}
 	return out, nil
@@ -1220,9 +1221,7 @@ func (sk *skimmedIndex) varRefs(name string, stop func(varRef) bool) ([]varRef, 
 	defer sk.mu.Unlock()
 	var out []varRef
 	for _, r := range sk.runs {
-		if err := sk.wait(r); err != nil {
-			return nil, err
-		}
+		runErr := sk.wait(r)
 		done := false
 		matching(r.vars, r.sorted, func(e *hashedVar) uint64 { return e.h }, h, func(i int) bool {
 			ref := r.vars[i].ref
@@ -1235,6 +1234,9 @@ func (sk *skimmedIndex) varRefs(name string, stop func(varRef) bool) ([]varRef, 
 		})
 		if done {
 			break
+		}
+		if runErr != nil {
+			return nil, runErr
 		}
 	}
 	return out, nil

@@ -1,5 +1,5 @@
 
-warning: Section .debug_names in /work/main/symbols/testdata/elf/amd64-clang-dwarf5-names length 1404 does not match section length 1584, ignoring .debug_names.
+warning: Section .debug_names in elf/amd64-clang-dwarf5-names length 1404 does not match section length 1584, ignoring .debug_names.
 @ptype struct flags
 /* offset      |    size */  type = struct flags {
 /*      0: 0   |       4 */    unsigned int a : 3;

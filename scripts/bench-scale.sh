@@ -16,7 +16,8 @@
 #     detached tmux to the first capture that shows the variable list;
 #  5. compare every variable and counter sum of both ndjson outputs with
 #     gdb's oracle.json (testdata/kernel/scale/compare.py);
-#  6. run the Go benchmarks that read the scale dump (BENCH_GO=0 skips).
+#  6. run the Go benchmarks that read the scale dump, one package at a
+#     time (BENCH_GO=0 skips).
 #
 # Environment: RUNS (5), GDB_RUNS (3), SCALE_VNETS (1000), SCALE_VARS
 # (1500), MEMORY (guest MiB, 256), OUT (/tmp/scale/run; everything large
@@ -46,7 +47,7 @@ results=$OUT/results.md
 
 for tool in qemu-system-x86_64 gdb tmux python3 /usr/bin/time; do
 	if ! command -v "$tool" >/dev/null; then
-		echo "bench-scale: $tool not found; install it (scripts/install-deps.sh lists the packages)" >&2
+		echo "bench-scale: $tool not found; install it (Debian packages qemu-system-x86, gdb, tmux, python3, time)" >&2
 		exit 1
 	fi
 done
@@ -145,7 +146,7 @@ python3 testdata/kernel/scale/compare.py "$OUT/oracle.json" "$OUT/dump-minidump.
 # Step 6: Go benchmarks on the same files.
 if [ "$BENCH_GO" = 1 ]; then
 	echo "load before go test -bench: $(load1)" >"$OUT/go-bench.txt"
-	VNETINSPECT_SCALE_DIR=$OUT go test -run '^$' -bench 'Scale' -benchtime 3x -benchmem \
+	VNETINSPECT_SCALE_DIR=$OUT go test -p 1 -run '^$' -bench 'Scale' -benchtime 3x -benchmem \
 		./vnetwalk ./cmd/vnetinspect | tee -a "$OUT/go-bench.txt"
 fi
 

@@ -15,30 +15,40 @@ import (
 const scaleDirEnv = "VNETINSPECT_SCALE_DIR"
 
 // openScale opens the scale kernel and its dump named core, and skips the
-// benchmark when the directory is not set.
+// benchmark when the directory is not set or lacks the files.
 func openScale(b *testing.B, core string) *Kernel {
 	b.Helper()
 	dir := os.Getenv(scaleDirEnv)
 	if dir == "" {
 		b.Skipf("%s is not set; scripts/bench-scale.sh builds the scale kernel and its dumps", scaleDirEnv)
 	}
-	syms, err := symbols.Open(filepath.Join(dir, "kernel"), "")
+	kernel, dump := filepath.Join(dir, "kernel"), filepath.Join(dir, core)
+	for _, p := range []string{kernel, dump} {
+		if _, err := os.Stat(p); err != nil {
+			b.Skipf("%s: %v", p, err)
+		}
+	}
+
+	syms, err := symbols.Open(kernel, "")
 	if err != nil {
-		b.Skipf("scale kernel: %v", err)
+		b.Fatal(err)
 	}
 	b.Cleanup(func() { syms.Close() })
-	// A full dump holds physical memory only; the kernel's page table root
-	// and load address let kvm translate kernel addresses in it.
+	// A full dump contains physical memory only. kvm finds the kernel's
+	// page tables through these symbols to translate kernel addresses.
 	ki := kvm.KernelInfo{Arch: syms.Arch()}
+	if s, ok := syms.Lookup("kernbase"); ok {
+		ki.KernBase = s.Addr
+	}
 	if s, ok := syms.Lookup("KPML4phys"); ok {
 		ki.KPML4physAddr = s.Addr
 	}
 	if s, ok := syms.Lookup("kernphys"); ok {
 		ki.KernPhysAddr = s.Addr
 	}
-	c, err := kvm.Open(filepath.Join(dir, core), kvm.Options{Kernel: ki})
+	c, err := kvm.Open(dump, kvm.Options{Kernel: ki})
 	if err != nil {
-		b.Skipf("scale dump: %v", err)
+		b.Fatal(err)
 	}
 	b.Cleanup(func() { c.Close() })
 	return New(syms, c.Virtual())

@@ -20,7 +20,7 @@
 #     time (BENCH_GO=0 skips).
 #
 # Environment: RUNS (5), GDB_RUNS (3), SCALE_VNETS (1000), SCALE_VARS
-# (1500), MEMORY (guest MiB, 256), OUT (/tmp/scale/run; everything large
+# (1500), MEMORY (guest MiB, 256; 1,000 vnets use about 110 MB), OUT (/tmp/scale/run; everything large
 # goes there, nothing into the repository), REUSE=1 keeps the dumps and
 # gdb timings already in OUT and skips steps 1 and 2.
 #

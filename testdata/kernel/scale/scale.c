@@ -10,6 +10,13 @@
  * vnet_vars.c and then the generated variables' values. The tables of
  * vnet_vars.c cover six ordinals, so ordinal 6 repeats the values of
  * ordinal 0, ordinal 7 those of ordinal 1, and so on.
+ *
+ * Limits: each vnet takes about 100 KiB of guest RAM (its set_vnet copy,
+ * two counter slabs and small objects; the 1,000-vnet kernel's minidump
+ * has 25,788 data pages), and vm_page.c panics with "out of physical
+ * memory" when RAM runs out. The kernel image must end below physical
+ * 4 MiB, the end of the KERNBASE map in pmap.c; with 1,500 generated
+ * variables it ends at 2.3 MiB.
  */
 #include "jail.h"
 #include "kernel.h"

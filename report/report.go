@@ -167,8 +167,15 @@ type Decoder struct {
 	Counters *CounterReader
 }
 
-// NewVariable converts a variable read by the walker.
+// NewVariable converts a variable read by the walker, reading its
+// counters from memory when it is a counter(9) variable.
 func (d Decoder) NewVariable(x *vnetwalk.Variable) Variable {
+	return d.Convert(x, d.Counters.Read(x))
+}
+
+// Convert is NewVariable with the counters already read (nil for none). It
+// reads no memory, so several goroutines may convert variables at once.
+func (d Decoder) Convert(x *vnetwalk.Variable, counters *Counters) Variable {
 	r := Variable{
 		Name:     x.Name,
 		Symbol:   x.Symbol,
@@ -192,7 +199,7 @@ func (d Decoder) NewVariable(x *vnetwalk.Variable) Variable {
 		return r
 	}
 	r.Value = v
-	r.Counters = d.Counters.Read(x)
+	r.Counters = counters
 	return r
 }
 

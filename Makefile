@@ -34,7 +34,7 @@ test: deps
 	GOARCH=arm64 $(GO) build ./...  # file names like x_amd64.go would silently drop code on other hosts
 	@if [ -f ../shared/tools/check-layers ]; then bash ../shared/tools/check-layers; else echo 'check-layers: ../shared/tools not found, layer check skipped'; fi
 	$(GO) test -count=1 ./...
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./... >/dev/null  # benchmarks as a smoke check, untimed
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...  # benchmarks as a smoke check, untimed
 	$(MAKE) --no-print-directory fuzz-short FUZZTIME=3s
 
 # Runs the main job on the bundled dump of the test kernel.

@@ -71,7 +71,7 @@ bench-scale: deps
 # skipped, and any other failure stops the target.
 FUZZTIME ?= 5s
 FUZZ_TARGETS := kvm:FuzzOpen kvm:FuzzMinidumpHeader kvm:FuzzELFCoreHeader kvm:FuzzDumpDevice kvm:FuzzPageTable4 kvm:FuzzDumpAvail kvm:FuzzBitmapRank \
-	symbols:FuzzOpen symbols:FuzzPatchedKernel symbols:FuzzDebugNames value:FuzzDecode eval:FuzzParse eval:FuzzEval vnetwalk:FuzzWalk
+	symbols:FuzzOpen symbols:FuzzPatchedKernel symbols:FuzzDebugNames value:FuzzDecode report:FuzzAppendString eval:FuzzParse eval:FuzzEval vnetwalk:FuzzWalk
 
 fuzz-short: deps
 	@set -e; out=$$(mktemp); trap 'rm -f "$$out"' EXIT; \

@@ -163,6 +163,7 @@ func (m *Model) selectVnet() tea.Cmd {
 		return nil
 	}
 	if r, ok := m.cache[v]; ok {
+		m.src.selected.Store(v)
 		m.vars.setVars(v, r.Vars, r.Err)
 		return nil
 	}

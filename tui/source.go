@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -28,6 +29,11 @@ type Source struct {
 	// vnetwalk.Kernel caches state without locks of its own.
 	mu     sync.Mutex
 	closed bool
+
+	// selected is the vnet whose variables the vnet list shows. A read queued
+	// for another vnet is dropped, so that a held arrow key does not queue
+	// one read per jail it passes.
+	selected atomic.Pointer[vnetwalk.Vnet]
 }
 
 // Close runs closeFn, which closes the kernel and the core, once no command
@@ -158,12 +164,15 @@ func (s *Source) panicCmd(w *vnetwalk.Walk) tea.Cmd {
 	}
 }
 
-// varsCmd reads and decodes every virtualized variable of v.
+// varsCmd reads and decodes every virtualized variable of v. It reads
+// nothing and returns nil when, by the time the dump is free, the vnet list
+// shows another vnet.
 func (s *Source) varsCmd(v *vnetwalk.Vnet) tea.Cmd {
+	s.selected.Store(v)
 	return func() tea.Msg {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if s.closed {
+		if s.closed || s.selected.Load() != v {
 			return nil
 		}
 		vars, err := s.readVars(v)

@@ -17,11 +17,15 @@ func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if lipgloss.Width(s) > w {
+	// Measuring walks every grapheme, and Render fits each line more than
+	// once, so the width is measured again only after a cut.
+	n := lipgloss.Width(s)
+	if n > w {
 		s = ansi.Truncate(s, w, "…")
+		n = lipgloss.Width(s)
 	}
-	if pad := w - lipgloss.Width(s); pad > 0 {
-		s += strings.Repeat(" ", pad)
+	if n < w {
+		s += strings.Repeat(" ", w-n)
 	}
 	return s
 }

@@ -32,6 +32,10 @@ type Model struct {
 	loadErr  error
 	progress ProgressMsg
 
+	// jump is the search match that enter opened, kept until its vnet's
+	// variables are read. Any key cancels it.
+	jump *Match
+
 	walk    *vnetwalk.Walk
 	panicCx *vnetwalk.PanicContext
 	cache   map[*vnetwalk.Vnet]VarsMsg
@@ -104,6 +108,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Vnet == m.vnets.selected() {
 			m.vars.setVars(msg.Vnet, msg.Vars, msg.Err)
 		}
+		if m.jump != nil && m.jump.Vnet == msg.Vnet {
+			hit := *m.jump
+			m.jump = nil
+			m.openMatch(hit, msg)
+		}
 		return m, nil
 	case FollowMsg:
 		if msg.Err != nil {
@@ -118,9 +127,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case SearchMsg:
 		m.search.running = false
-		for _, r := range msg.Read {
-			m.cache[r.Vnet] = r
-		}
 		m.search.done, m.search.matches, m.search.err = msg.Query, msg.Matches, msg.Err
 		m.search.cursor, m.search.offset = 0, 0
 		return m, nil
@@ -186,6 +192,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m, tea.Quit
 	}
+	m.jump = nil
 	if m.vars.filtering {
 		return m.onFilterKey(msg)
 	}
@@ -449,17 +456,24 @@ func (m Model) onSearchResultKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.vnets.selectVnet(hit.Vnet)
 		r, ok := m.cache[hit.Vnet]
 		if !ok {
+			m.jump = &hit
 			return m, m.selectVnet()
 		}
-		m.vars.setVars(hit.Vnet, r.Vars, r.Err)
-		if m.vars.selectName(hit.Var) {
-			e, _ := m.vars.selected()
-			m.value.open(hit.Vnet, e)
-			m.value.expandTo(strings.TrimPrefix(hit.Path, hit.Var))
-			m.right = viewValue
-		}
+		m.openMatch(hit, r)
 	}
 	return m, nil
+}
+
+// openMatch shows the variable of a search match, read in r, with the
+// matching member selected.
+func (m *Model) openMatch(hit Match, r VarsMsg) {
+	m.vars.setVars(hit.Vnet, r.Vars, r.Err)
+	if m.vars.selectName(hit.Var) {
+		e, _ := m.vars.selected()
+		m.value.open(hit.Vnet, e)
+		m.value.expandTo(strings.TrimPrefix(hit.Path, hit.Var))
+		m.right = viewValue
+	}
 }
 
 // jumpToPanic selects the crashing thread's vnet and shows the panic.

@@ -57,3 +57,29 @@ func TestHeldKeyDropsStaleReads(t *testing.T) {
 		t.Errorf("jail web's ip_defttl line is %q, want the value %s", l, wantWeb)
 	}
 }
+
+// TestSearchOpensUnreadVnet searches from prison0 for web.php's host name.
+// The search keeps no vnet's variables, so enter on the match reads jail
+// web.php's vnet and then shows gdb's value of its V_vnet_hostname.
+func TestSearchOpensUnreadVnet(t *testing.T) {
+	d := newDriver(t, 160, 48)
+	want := fmt.Sprint(oracleValue(t, oracle(t), "web.php", "vnet_hostname"))
+
+	d.keys("s", "web.php.jail", "enter")
+	m := d.m.(Model)
+	if len(m.cache) != 1 {
+		t.Errorf("after the search %d vnets' variables are kept, want 1 (vnet0, read at start)", len(m.cache))
+	}
+	if _, ok := screenLine(d.screen(), "> web.php ", "vnet_hostname"); !ok {
+		t.Fatalf("the first match is not web.php's vnet_hostname:\n%s", d.screen())
+	}
+
+	d.keys("enter")
+	screen := d.screen()
+	if !strings.Contains(screen, "V_vnet_hostname") || !strings.Contains(screen, "in web.php ") {
+		t.Fatalf("enter did not open V_vnet_hostname of web.php:\n%s", screen)
+	}
+	if !strings.Contains(screen, want) {
+		t.Errorf("the value pane does not show gdb's value %s:\n%s", want, screen)
+	}
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -10,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vnetinspect/vnetinspect/report"
+	"github.com/vnetinspect/vnetinspect/symbols"
 	"github.com/vnetinspect/vnetinspect/vnetwalk"
 )
 
@@ -43,17 +46,18 @@ and jail names. docs/json.md describes both.`,
 			}
 			out := cmd.OutOrStdout()
 			if format == "json" {
-				return writeJSON(out, s.walkReport(g, w, true))
+				return s.streamJSON(g, out, w)
 			}
 			return s.streamNDJSON(out, cmd.ErrOrStderr(), w)
 		},
 	}
 }
 
-// A vnetBatch is one vnet's variables on their way to ndjson lines: read
-// by streamNDJSON, converted and encoded by a worker, then written in vnet
+// A vnetBatch is one vnet's variables on their way to the output: read by
+// streamVnets, converted and encoded by a worker, then written in vnet
 // order.
 type vnetBatch struct {
+	index    int // the vnet's place in the walk
 	vnet     report.Vnet
 	vars     []*vnetwalk.Variable
 	counters []*report.Counters
@@ -63,9 +67,6 @@ type vnetBatch struct {
 }
 
 // streamNDJSON writes one record per variable of every vnet, vnet by vnet.
-// This goroutine reads memory; workers on the other CPUs decode and encode
-// the vnets it has read, and a writer writes their lines in order. Memory
-// stays at a few vnets' worth of records, whatever the number of vnets.
 func (s *session) streamNDJSON(out, stderr io.Writer, w *vnetwalk.Walk) error {
 	warnings := append([]string{}, w.Warnings...)
 	entries, err := s.k.VnetVariables()
@@ -73,9 +74,77 @@ func (s *session) streamNDJSON(out, stderr io.Writer, w *vnetwalk.Walk) error {
 		warnings = append(warnings, err.Error())
 	}
 	writeWarnings(stderr, warnings)
+	return s.streamVnets(out, w, entries, s.encodeBatch)
+}
 
-	// The records are written as they are made, so the heap stays small
-	// and collecting it less often costs little memory but saves time.
+// streamJSON writes the report that walkReport builds with variables, as
+// writeJSON would, but one vnet at a time: the vnets' variables are never
+// all in memory at once.
+func (s *session) streamJSON(g *globalOptions, out io.Writer, w *vnetwalk.Walk) error {
+	r := s.walkReport(g, w, false)
+	entries, err := s.k.VnetVariables()
+	if err != nil {
+		r.Warnings = append(r.Warnings, err.Error())
+	}
+	// The document without the vnets, split where their list goes.
+	r.Vnets = []report.Vnet{}
+	doc, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	const slot = "\n  \"vnets\": []"
+	head, tail, ok := bytes.Cut(doc, []byte(slot))
+	if !ok {
+		return fmt.Errorf("internal error: no vnets list in the report")
+	}
+	if _, err := out.Write(head); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(out, "\n  \"vnets\": ["); err != nil {
+		return err
+	}
+	if err := s.streamVnets(out, w, entries, s.encodeBatchJSON); err != nil {
+		return err
+	}
+	end := "]"
+	if len(w.Vnets) > 0 {
+		end = "\n  ]"
+	}
+	if _, err := io.WriteString(out, end); err != nil {
+		return err
+	}
+	_, err = out.Write(append(tail, '\n'))
+	return err
+}
+
+// encodeBatchJSON encodes one vnet with its variables as a member of the
+// report's vnets list, indented as writeJSON indents it.
+func (s *session) encodeBatchJSON(b *vnetBatch, buf []byte) ([]byte, error) {
+	v := b.vnet
+	v.Variables = make([]report.Variable, len(b.vars))
+	for i, x := range b.vars {
+		v.Variables[i] = s.dec.Convert(x, b.counters[i])
+	}
+	j, err := json.MarshalIndent(v, "    ", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if b.index > 0 {
+		buf = append(buf, ',')
+	}
+	buf = append(buf, "\n    "...)
+	return append(buf, j...), nil
+}
+
+// streamVnets reads every variable of every vnet and writes each vnet as
+// encode makes it. This goroutine reads memory; workers on every CPU
+// convert and encode the vnets it has read, and a writer writes them in
+// order. Memory stays at a few vnets' worth of variables, whatever the
+// number of vnets.
+func (s *session) streamVnets(out io.Writer, w *vnetwalk.Walk, entries []symbols.Symbol,
+	encode func(*vnetBatch, []byte) ([]byte, error)) error {
+	// The output is written as it is made, so the heap stays small and
+	// collecting it less often costs little memory but saves time.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	var buffers sync.Pool // []byte of written batches, for reuse
 
@@ -86,7 +155,7 @@ func (s *session) streamNDJSON(out, stderr io.Writer, w *vnetwalk.Walk) error {
 		go func() {
 			for b := range jobs {
 				buf, _ := buffers.Get().([]byte)
-				b.lines, b.err = s.encodeBatch(b, buf[:0])
+				b.lines, b.err = encode(b, buf[:0])
 				b.vars, b.counters = nil, nil
 				close(b.done)
 			}
@@ -108,8 +177,8 @@ func (s *session) streamNDJSON(out, stderr io.Writer, w *vnetwalk.Walk) error {
 		writeErr <- err
 	}()
 
-	for _, v := range w.Vnets {
-		b := &vnetBatch{vnet: report.NewVnet(v), done: make(chan struct{})}
+	for i, v := range w.Vnets {
+		b := &vnetBatch{index: i, vnet: report.NewVnet(v), done: make(chan struct{})}
 		// A vnet that cannot be read still gets a record per variable,
 		// each with the reason.
 		for _, e := range entries {

@@ -41,9 +41,10 @@ func encoderNDJSON(t *testing.T, r *report.Report) string {
 }
 
 func TestDumpNDJSONMatchesEncoder(t *testing.T) {
-	// The streamed ndjson equals, byte for byte, encoding/json's encoding
-	// of the same report: for a full dump, for a dump whose vnet areas are
-	// all unreadable, and for one with a counter page missing.
+	// The streamed JSON document and ndjson equal, byte for byte,
+	// encoding/json's encoding of the same report: for a full dump, for a
+	// dump whose vnet areas are all unreadable, and for one with a counter
+	// page missing.
 	dir := filepath.Join(coresDir, mainVariant)
 	tmp := t.TempDir()
 	kernel := unzstd(t, findFile(dir, "kernel"), tmp)
@@ -67,7 +68,25 @@ func TestDumpNDJSONMatchesEncoder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := encoderNDJSON(t, s.walkReport(g, w, true))
+			r := s.walkReport(g, w, true)
+			var doc bytes.Buffer
+			if err := writeJSON(&doc, r); err != nil {
+				t.Fatal(err)
+			}
+			gotDoc, _, err := runCLI(t, "-N", kernel, "-M", path, "dump")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gotDoc != doc.String() {
+				gl, wl := strings.Split(gotDoc, "\n"), strings.Split(doc.String(), "\n")
+				for i := range min(len(gl), len(wl)) {
+					if gl[i] != wl[i] {
+						t.Fatalf("dump JSON line %d differs:\ngot  %s\nwant %s", i+1, gl[i], wl[i])
+					}
+				}
+				t.Fatalf("dump JSON has %d lines, encoding/json writes %d", len(gl), len(wl))
+			}
+			want := encoderNDJSON(t, r)
 			if strings.Count(want, "\n") < 300 {
 				t.Fatalf("the reference has only %d records", strings.Count(want, "\n"))
 			}

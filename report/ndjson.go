@@ -56,7 +56,7 @@ func AppendRecord(dst []byte, r *Record) ([]byte, error) {
 	}
 	if len(v.Value) > 0 {
 		// Value comes from value.Value's writer, which writes compact,
-		// valid JSON. TestDumpNDJSONMatchesEncoder checks this on dumps.
+		// valid JSON. TestDumpOutputMatchesEncoder checks this on dumps.
 		dst = append(dst, `,"value":`...)
 		dst = appendRaw(dst, v.Value)
 	}

@@ -86,6 +86,7 @@ func (s *session) streamJSON(g *globalOptions, out io.Writer, w *vnetwalk.Walk) 
 	if err != nil {
 		r.Warnings = append(r.Warnings, err.Error())
 	}
+
 	// The document without the vnets, split where their list goes.
 	r.Vnets = []report.Vnet{}
 	doc, err := json.MarshalIndent(r, "", "  ")
@@ -103,6 +104,7 @@ func (s *session) streamJSON(g *globalOptions, out io.Writer, w *vnetwalk.Walk) 
 	if _, err := io.WriteString(out, "\n  \"vnets\": ["); err != nil {
 		return err
 	}
+
 	if err := s.streamVnets(out, w, entries, s.encodeBatchJSON); err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // encoderNDJSON writes r's variables as ndjson with encoding/json's
-// Encoder, one record per variable, as dump did before it streamed.
+// Encoder, one record per variable.
 func encoderNDJSON(t *testing.T, r *report.Report) string {
 	t.Helper()
 	var b bytes.Buffer
@@ -40,7 +40,7 @@ func encoderNDJSON(t *testing.T, r *report.Report) string {
 	return b.String()
 }
 
-func TestDumpNDJSONMatchesEncoder(t *testing.T) {
+func TestDumpOutputMatchesEncoder(t *testing.T) {
 	// The streamed JSON document and ndjson equal, byte for byte,
 	// encoding/json's encoding of the same report: for a full dump, for a
 	// dump whose vnet areas are all unreadable, and for one with a counter

@@ -15,8 +15,14 @@ PKG=${PKG:-linux-image-6.1.0-47-cloud-amd64-dbg}
 BIN=${BIN:-bin/vnetinspect}
 export PATH="/usr/local/go/bin:$PATH"
 
+updated=0
 need() {
-	dpkg -s "$1" >/dev/null 2>&1 || apt-get install -y "$1" >/dev/null
+	dpkg -s "$1" >/dev/null 2>&1 && return
+	if [ "$updated" = 0 ]; then
+		apt-get update -qq
+		updated=1
+	fi
+	apt-get install -y "$1" >/dev/null
 }
 
 FILE=${1:-}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vnetinspect/vnetinspect/symbols"
+	"github.com/vnetinspect/vnetinspect/vnetwalk"
 )
 
 // The ptype, whatis and address commands answer questions about the kernel
@@ -23,10 +24,11 @@ func newPtypeCmd(g *globalOptions) *cobra.Command {
 		Use:   "ptype NAME",
 		Short: "Print a type or a variable's type with its members, as gdb's ptype does (needs only -N)",
 		Example: `  vnetinspect -N kernel ptype 'struct vnet'
-  vnetinspect -N kernel ptype vnet0`,
-		Args: cobra.ExactArgs(1),
+  vnetinspect -N kernel ptype vnet0
+  vnetinspect -N kernel ptype V_ip_defttl`,
+		Args: nameArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTypeQuery(g, cmd.OutOrStdout(), args[0], true)
+			return runTypeQuery(g, cmd.OutOrStdout(), strings.Join(args, " "), true)
 		},
 	}
 }
@@ -37,9 +39,9 @@ func newWhatisCmd(g *globalOptions) *cobra.Command {
 		Short: "Print the type of a variable, or unroll one typedef, as gdb's whatis does (needs only -N)",
 		Example: `  vnetinspect -N kernel whatis vnet0
   vnetinspect -N kernel whatis u_int`,
-		Args: cobra.ExactArgs(1),
+		Args: nameArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTypeQuery(g, cmd.OutOrStdout(), args[0], false)
+			return runTypeQuery(g, cmd.OutOrStdout(), strings.Join(args, " "), false)
 		},
 	}
 }
@@ -49,8 +51,11 @@ func newAddressCmd(g *globalOptions) *cobra.Command {
 		Use:     "address NAME",
 		Short:   "Print where a variable or function is, as gdb's info address does (needs only -N)",
 		Example: `  vnetinspect -N kernel address vnet0`,
-		Args:    cobra.ExactArgs(1),
+		Args:    nameArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageError{fmt.Errorf("address takes one name, not %d words", len(args))}
+			}
 			tab, err := openKernelOnly(g)
 			if err != nil {
 				return err
@@ -75,7 +80,7 @@ is a command and its name: "ptype struct vnet", "whatis u_int",
 "address vnet0" ("info address vnet0" works too). A question that fails
 prints its error and the others still run; the exit status is then 1.`,
 		Example: `  vnetinspect -N kernel batch 'ptype struct vnet' 'address vnet0'`,
-		Args:    cobra.MinimumNArgs(1),
+		Args:    nameArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBatch(g, cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
 		},
@@ -84,7 +89,7 @@ prints its error and the others still run; the exit status is then 1.`,
 
 // runBatch runs each question against one open kernel.
 func runBatch(g *globalOptions, w, errw io.Writer, questions []string) error {
-	type question struct{ verb, name string }
+	type question struct{ verb, name, err string }
 	parsed := make([]question, len(questions))
 	for i, q := range questions {
 		words := strings.Fields(q)
@@ -92,10 +97,11 @@ func runBatch(g *globalOptions, w, errw io.Writer, questions []string) error {
 			words = append([]string{"address"}, words[2:]...)
 		}
 		if len(words) < 2 || (words[0] != "ptype" && words[0] != "whatis" && words[0] != "address") {
-			return usageError{fmt.Errorf("batch question %q: expected ptype, whatis or address and a name, "+
+			parsed[i] = question{err: fmt.Sprintf("batch question %q: expected ptype, whatis or address and a name, "+
 				"as in 'ptype struct vnet'", q)}
+			continue
 		}
-		parsed[i] = question{words[0], strings.Join(words[1:], " ")}
+		parsed[i] = question{verb: words[0], name: strings.Join(words[1:], " ")}
 	}
 	tab, err := openKernelOnly(g)
 	if err != nil {
@@ -104,6 +110,11 @@ func runBatch(g *globalOptions, w, errw io.Writer, questions []string) error {
 	defer tab.Close()
 	failed := 0
 	for _, q := range parsed {
+		if q.err != "" {
+			failed++
+			fmt.Fprintf(errw, "vnetinspect: %s\n", q.err)
+			continue
+		}
 		var out string
 		var err error
 		if q.verb == "address" {
@@ -126,8 +137,20 @@ func runBatch(g *globalOptions, w, errw io.Writer, questions []string) error {
 	return nil
 }
 
+// nameArgs requires at least one argument, as a usage error.
+func nameArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		example, _, _ := strings.Cut(strings.TrimSpace(cmd.Example), "\n")
+		return usageError{fmt.Errorf("%s needs a name, e.g. %s", cmd.Name(), example)}
+	}
+	return nil
+}
+
 // openKernelOnly opens the kernel named by -N without a core.
 func openKernelOnly(g *globalOptions) (*symbols.Table, error) {
+	if err := checkFormat(g.format, "text"); err != nil {
+		return nil, err
+	}
 	if g.kernel == "" {
 		return nil, usageError{errors.New("-N KERNEL is required: name the kernel file to read")}
 	}
@@ -186,13 +209,23 @@ func lookupTypeOrVariable(tab *symbols.Table, name string) (godwarf.Type, bool, 
 	}
 	t, err := tab.Type(name)
 	if err != nil {
-		if errors.As(err, &lookup) {
-			return nil, false, fmt.Errorf("no variable or type named %q in the DWARF of %s: "+
-				"check the spelling, or add struct, union or enum before a tag name", name, tab.DebugPath())
+		if !errors.As(err, &lookup) {
+			return nil, false, err
 		}
-		return nil, false, err
+		// V_foo and foo name the virtualized variable vnet_entry_foo.
+		if vt, verr := tab.VariableType(vnetEntryName(name)); verr == nil {
+			return vt, false, nil
+		}
+		return nil, false, fmt.Errorf("no variable or type named %q in the DWARF of %s: "+
+			"check the spelling, or add struct, union or enum before a tag name", name, tab.DebugPath())
 	}
 	return t, true, nil
+}
+
+// vnetEntryName returns the symbol of the virtualized variable that the
+// kernel source calls V_foo: vnet_entry_foo, for V_foo or foo.
+func vnetEntryName(name string) string {
+	return vnetwalk.Prefix + strings.TrimPrefix(name, "V_")
 }
 
 // whatisTypeString prints a type named on the command line: a typedef is
@@ -425,6 +458,19 @@ func enumBody(e *godwarf.EnumType) string {
 // kernel without a running process.
 func describeAddress(tab *symbols.Table, name string) (string, error) {
 	sym, err := tab.LookupErr(name)
+	if err != nil && !strings.HasPrefix(name, vnetwalk.Prefix) {
+		// V_foo and foo name the virtualized variable vnet_entry_foo,
+		// whose address is its template's.
+		entry := vnetEntryName(name)
+		if s, serr := tab.LookupErr(entry); serr == nil {
+			line, derr := describeAddress(tab, entry)
+			if derr != nil {
+				return "", derr
+			}
+			return fmt.Sprintf("%s %s is the template of V_%s: each vnet's copy is at its vnet_data_base plus %#x.",
+				line, entry, strings.TrimPrefix(name, "V_"), s.Addr), nil
+		}
+	}
 	if err != nil {
 		// A variable the compiler kept in DWARF but gave no storage.
 		if tab.HasDWARF() {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -230,5 +231,59 @@ func TestBatchReportsFailedQuestion(t *testing.T) {
 	}
 	if _, _, err := runCLI(t, "-N", kernel, "batch", "frob x"); err == nil {
 		t.Error("batch accepted a question with an unknown command")
+	}
+}
+
+func TestTypeQueriesTakeVNames(t *testing.T) {
+	// V_vflags and vflags name vnet_entry_vflags, as the kernel's V_ macro
+	// does: the answer is gdb's for vnet_entry_vflags.
+	kernel := filepath.Join("..", "..", "symbols", "testdata", "elf", "amd64-gcc-dwarf5")
+	questions := []string{"whatis vnet_entry_vflags", "ptype vnet_entry_vpacket"}
+	answers := gdbAnswers(t, gdbBinary(t), kernel, questions)
+	for _, c := range []struct{ cmd, name, gdbQuestion string }{
+		{"whatis", "V_vflags", questions[0]},
+		{"whatis", "vflags", questions[0]},
+		{"ptype", "V_vpacket", questions[1]},
+	} {
+		want := answers[c.gdbQuestion]
+		if want == "" || strings.HasPrefix(want, "No ") {
+			t.Fatalf("gdb could not answer %q: %q", c.gdbQuestion, want)
+		}
+		got, _, err := runCLI(t, "-N", kernel, c.cmd, c.name)
+		if err != nil {
+			t.Errorf("%s %s: %v", c.cmd, c.name, err)
+			continue
+		}
+		if got != want {
+			t.Errorf("%s %s:\ngot:\n%s\ngdb (%s):\n%s", c.cmd, c.name, got, c.gdbQuestion, want)
+		}
+	}
+	got, _, err := runCLI(t, "-N", kernel, "address", "V_vflags")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got, "template of V_vflags") {
+		t.Errorf("address V_vflags does not say the address is the template's: %q", got)
+	}
+}
+
+func TestTypeQueriesRejectUsage(t *testing.T) {
+	kernel := filepath.Join("..", "..", "symbols", "testdata", "elf", "amd64-gcc-dwarf5")
+	var u usageError
+	for _, args := range [][]string{
+		{"-N", kernel, "ptype"},
+		{"-N", kernel, "whatis"},
+		{"-N", kernel, "address"},
+		{"-N", kernel, "batch"},
+		{"-N", kernel, "--format", "json", "ptype", "vnet0"},
+	} {
+		if _, _, err := runCLI(t, args...); !errors.As(err, &u) {
+			t.Errorf("%v: error %v, want a usage error (exit 2)", args, err)
+		}
+	}
+	// gdb's habit of writing the type unquoted works.
+	got, _, err := runCLI(t, "-N", kernel, "ptype", "struct", "vnet")
+	if err != nil || !strings.HasPrefix(got, "type = struct vnet {") {
+		t.Errorf("ptype struct vnet (two words) = %q, %v", got, err)
 	}
 }

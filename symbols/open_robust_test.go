@@ -114,3 +114,22 @@ func TestUnknownDWARFForm(t *testing.T) {
 		t.Error("struct flags found through a unit whose abbreviations are invalid")
 	}
 }
+
+func TestOpenCompressedKernel(t *testing.T) {
+	// A kernel shipped compressed gets told how to decompress it. The
+	// magic numbers are the formats' own (RFC 8878, RFC 1952, bzip2's "BZh").
+	for how, magic := range map[string][]byte{
+		"zstd":  {0x28, 0xb5, 0x2f, 0xfd, 0},
+		"gzip":  {0x1f, 0x8b, 8, 0, 0},
+		"bzip2": []byte("BZh91AY&SY"),
+	} {
+		path := filepath.Join(t.TempDir(), "kernel."+how)
+		if err := os.WriteFile(path, append(magic, make([]byte, 64)...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Open(path, "")
+		if err == nil || !strings.Contains(err.Error(), how+"-compressed") || !strings.Contains(err.Error(), path) {
+			t.Errorf("Open of a %s file: %v, want an error naming the file and %s", how, err, how)
+		}
+	}
+}

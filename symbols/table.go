@@ -101,10 +101,30 @@ func openELF(path string) (*os.File, *elf.File, error) {
 	}
 	ef, err := elf.NewFile(f)
 	if err != nil {
+		var magic [4]byte
+		n, _ := f.ReadAt(magic[:], 0)
 		f.Close()
-		return nil, nil, fmt.Errorf("%s is not a readable ELF file: %w", path, err)
+		if how := compression(magic[:n]); how != "" {
+			return nil, nil, fmt.Errorf("%s is %s-compressed, not an ELF file: decompress it first "+
+				"(for example %s -dk %s)", path, how, how, path)
+		}
+		return nil, nil, fmt.Errorf("%s is not a readable ELF file: %w (pass the kernel, e.g. "+
+			"/boot/kernel/kernel, or its kernel.debug)", path, err)
 	}
 	return f, ef, nil
+}
+
+// compression names the compressor whose magic number starts b, or "".
+func compression(b []byte) string {
+	switch {
+	case len(b) >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd:
+		return "zstd"
+	case len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b:
+		return "gzip"
+	case len(b) >= 3 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h':
+		return "bzip2"
+	}
+	return ""
 }
 
 // setArch maps the ELF machine and class to FreeBSD's MACHINE name. Only

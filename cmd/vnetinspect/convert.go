@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,7 +28,12 @@ needs the GNU/Linux OS ABI for its amd64 core file support:
 
 OUT must not exist; --force overwrites it.`,
 		Example: `  vnetinspect -N kernel -M vmcore.0 convert --to elf vmcore.0.elf`,
-		Args:    cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("convert takes one output file, e.g. %s", strings.TrimSpace(cmd.Example))}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if to != "elf" {
 				return usageError{fmt.Errorf("invalid --to %q: only elf is supported", to)}

@@ -46,7 +46,7 @@ and jail names. docs/json.md describes both.`,
 			}
 			out := cmd.OutOrStdout()
 			if format == "json" {
-				return s.streamJSON(g, out, w)
+				return s.streamJSON(g, out, cmd.ErrOrStderr(), w)
 			}
 			return s.streamNDJSON(out, cmd.ErrOrStderr(), w)
 		},
@@ -74,13 +74,13 @@ func (s *session) streamNDJSON(out, stderr io.Writer, w *vnetwalk.Walk) error {
 		warnings = append(warnings, err.Error())
 	}
 	writeWarnings(stderr, warnings)
-	return s.streamVnets(out, w, entries, s.encodeBatch)
+	return s.streamVnets(out, stderr, w, entries, s.encodeBatch)
 }
 
 // streamJSON writes the report that walkReport builds with variables, as
 // writeJSON would, but one vnet at a time: the vnets' variables are never
 // all in memory at once.
-func (s *session) streamJSON(g *globalOptions, out io.Writer, w *vnetwalk.Walk) error {
+func (s *session) streamJSON(g *globalOptions, out, stderr io.Writer, w *vnetwalk.Walk) error {
 	r := s.walkReport(g, w, false)
 	entries, err := s.k.VnetVariables()
 	if err != nil {
@@ -105,7 +105,7 @@ func (s *session) streamJSON(g *globalOptions, out io.Writer, w *vnetwalk.Walk) 
 		return err
 	}
 
-	if err := s.streamVnets(out, w, entries, s.encodeBatchJSON); err != nil {
+	if err := s.streamVnets(out, stderr, w, entries, s.encodeBatchJSON); err != nil {
 		return err
 	}
 	end := "]"
@@ -143,7 +143,7 @@ func (s *session) encodeBatchJSON(b *vnetBatch, buf []byte) ([]byte, error) {
 // convert and encode the vnets it has read, and a writer writes them in
 // order. Memory stays at a few vnets' worth of variables, whatever the
 // number of vnets.
-func (s *session) streamVnets(out io.Writer, w *vnetwalk.Walk, entries []symbols.Symbol,
+func (s *session) streamVnets(out, stderr io.Writer, w *vnetwalk.Walk, entries []symbols.Symbol,
 	encode func(*vnetBatch, []byte) ([]byte, error)) error {
 	// The output is written as it is made, so the heap stays small and
 	// collecting it less often costs little memory but saves time.
@@ -179,6 +179,8 @@ func (s *session) streamVnets(out io.Writer, w *vnetwalk.Walk, entries []symbols
 		writeErr <- err
 	}()
 
+	read := 0          // variables read without error
+	var firstErr error // the first variable's error
 	for i, v := range w.Vnets {
 		b := &vnetBatch{index: i, vnet: report.NewVnet(v), done: make(chan struct{})}
 		// A vnet that cannot be read still gets a record per variable,
@@ -187,13 +189,23 @@ func (s *session) streamVnets(out io.Writer, w *vnetwalk.Walk, entries []symbols
 			x := s.k.ReadVnetVar(e, v)
 			b.vars = append(b.vars, x)
 			b.counters = append(b.counters, s.dec.Counters.Read(x))
+			if x.Err == nil {
+				read++
+			} else if firstErr == nil {
+				firstErr = x.Err
+			}
 		}
 		ordered <- b
 		jobs <- b
 	}
 	close(jobs)
 	close(ordered)
-	return <-writeErr
+	err := <-writeErr
+	if read == 0 && firstErr != nil {
+		writeWarnings(stderr, []string{fmt.Sprintf("no copy of any of the %d variables in %d vnets could be read; "+
+			"the first error: %v", len(entries), len(w.Vnets), firstErr)})
+	}
+	return err
 }
 
 // encodeBatch converts one vnet's variables and encodes them as ndjson

@@ -195,6 +195,10 @@ func typeQuery(tab *symbols.Table, name string, expand bool) (string, error) {
 // is a variable if one has that name, and a type otherwise.
 func lookupTypeOrVariable(tab *symbols.Table, name string) (godwarf.Type, bool, error) {
 	name = strings.Join(strings.Fields(name), " ")
+	if strings.ContainsAny(name, "*&[]().-+") {
+		return nil, false, usageError{fmt.Errorf("%q is an expression: ptype and whatis take a type or variable "+
+			"name, such as 'struct vnet' or vnet0 (print evaluates expressions in a core)", name)}
+	}
 	if strings.Contains(name, " ") {
 		t, err := tab.Type(name)
 		return t, true, err
@@ -482,6 +486,11 @@ func describeAddress(tab *symbols.Table, name string) (string, error) {
 					return fmt.Sprintf("Symbol %q is a typedef.", name), nil
 				}
 			}
+		}
+		var lookup *symbols.LookupError
+		if errors.As(err, &lookup) {
+			return "", fmt.Errorf("no symbol %q in %s: check the spelling; address takes the name of a "+
+				"variable or function (V_foo and foo name vnet_entry_foo)", name, lookup.File)
 		}
 		return "", err
 	}

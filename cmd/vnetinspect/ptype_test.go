@@ -276,10 +276,16 @@ func TestTypeQueriesRejectUsage(t *testing.T) {
 		{"-N", kernel, "address"},
 		{"-N", kernel, "batch"},
 		{"-N", kernel, "--format", "json", "ptype", "vnet0"},
+		{"-N", kernel, "ptype", "struct vnet *"},
+		{"-N", kernel, "whatis", "vnet0->vnet_magic_n"},
 	} {
 		if _, _, err := runCLI(t, args...); !errors.As(err, &u) {
 			t.Errorf("%v: error %v, want a usage error (exit 2)", args, err)
 		}
+	}
+	if _, _, err := runCLI(t, "-N", kernel, "address", "no_such_symbol"); err == nil ||
+		!strings.Contains(err.Error(), "check the spelling") || strings.Contains(err.Error(), "dump") {
+		t.Errorf("address of a missing symbol: %v, want advice on the name without mentioning a dump", err)
 	}
 	// gdb's habit of writing the type unquoted works.
 	got, _, err := runCLI(t, "-N", kernel, "ptype", "struct", "vnet")

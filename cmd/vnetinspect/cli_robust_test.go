@@ -230,6 +230,11 @@ func TestRealDumpDegrades(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not built with options VIMAGE") {
 		t.Errorf("vnets error %v, want one saying the kernel lacks options VIMAGE", err)
 	}
+	// A V_ name in a kernel without VIMAGE says why it cannot exist.
+	_, _, err = runCLI(t, "-N", kernel, "-M", core, "--cache-dir", dir, "print", "V_ip_defttl")
+	if err == nil || !strings.Contains(err.Error(), "not built with options VIMAGE") {
+		t.Errorf("print V_ip_defttl error %v, want one saying the kernel lacks options VIMAGE", err)
+	}
 	// The failed command still reports what it found wrong before.
 	for _, want := range []string{"its last 1393 pages are missing", "the kernel could not be matched to the core"} {
 		if !strings.Contains(stderr, "warning: ") || !strings.Contains(stderr, want) {

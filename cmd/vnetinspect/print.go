@@ -152,6 +152,21 @@ type printResult struct {
 	Warnings  []string        `json:"warnings"`
 }
 
+// unknownName explains a name that is neither a virtualized variable nor a
+// plain symbol, or returns nil when name is a plain symbol.
+func (s *session) unknownName(name string) error {
+	if _, ok := s.syms.Lookup(name); ok {
+		return nil
+	}
+	entry := vnetwalk.Prefix + vnetwalk.VnetName(name)
+	if _, err := s.syms.Vnet(); errors.Is(err, symbols.ErrNotVIMAGE) {
+		return fmt.Errorf("no symbol %s or %s in %s, which was not built with options VIMAGE "+
+			"(it has no set_vnet), so it has no V_ variables", name, entry, s.syms.Path())
+	}
+	return fmt.Errorf("no variable %s: %s has neither a symbol %s nor %s; check the spelling "+
+		"(dump lists every V_ variable)", name, s.syms.Path(), entry, name)
+}
+
 func (s *session) print(cmd *cobra.Command, g *globalOptions, o *printOptions, name string) error {
 	out := cmd.OutOrStdout()
 	res := printResult{Variables: []report.Record{}, Warnings: []string{}}
@@ -160,15 +175,27 @@ func (s *session) print(cmd *cobra.Command, g *globalOptions, o *printOptions, n
 	sym, virtualized := s.k.VnetSymbol(name)
 	if o.template {
 		if !virtualized {
+			if err := s.unknownName(name); err != nil {
+				return err
+			}
 			return fmt.Errorf("%s is not a virtualized variable (no symbol %s%s), so it has no template", name, vnetwalk.Prefix, vnetwalk.VnetName(name))
 		}
 		return s.printTemplate(cmd, g, res, sym)
 	}
 	if !virtualized {
 		if o.jail != "" || o.vnet != "" || o.all {
+			if err := s.unknownName(name); err != nil {
+				return err
+			}
 			return fmt.Errorf("%s is not a virtualized variable (no symbol %s%s), so --jail, --vnet and --all do not apply", name, vnetwalk.Prefix, vnetwalk.VnetName(name))
 		}
 		x, err := s.k.ReadGlobal(name)
+		var lookup *symbols.LookupError
+		if errors.As(err, &lookup) {
+			if uerr := s.unknownName(name); uerr != nil {
+				return uerr
+			}
+		}
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"hash/maphash"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -817,20 +818,12 @@ func (s *skimmer) variable(off, unit dwarf.Offset, sum dieSummary) (varRef, []by
 // over the unit's earlier children as skimUnit does. It returns an error
 // when no DIE starts at off.
 func (s *skimmer) unitChild(off int64) (dieSummary, dwarf.Offset, bool, error) {
-	lo, hi := 0, len(s.units)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if int64(s.units[m].end) <= off {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
 	notFound := fmt.Errorf("no DWARF entry starts at .debug_info offset %#x", off)
-	if lo == len(s.units) || off < int64(s.units[lo].data) {
+	i, ok := unitIndex(s.units, off)
+	if !ok {
 		return dieSummary{}, 0, false, notFound
 	}
-	u := &s.units[lo]
+	u := &s.units[i]
 	table, err := s.abbrevs(u, &s.cur)
 	if err != nil {
 		return dieSummary{}, 0, false, err
@@ -916,22 +909,21 @@ func (s *skimmer) unitStrOffBase(u *unitSpan, table []abbrev) uint64 {
 	return base
 }
 
+// unitIndex returns the index in units (sorted by offset) of the unit
+// whose DIEs span .debug_info offset off, and false when none does.
+func unitIndex(units []unitSpan, off int64) (int, bool) {
+	i := sort.Search(len(units), func(k int) bool { return int64(units[k].end) > off })
+	return i, i < len(units) && off >= int64(units[i].data)
+}
+
 // summaryAt decodes the DIE at .debug_info offset off, which may lie in
 // another unit.
 func (s *skimmer) summaryAt(off int64) (dieSummary, error) {
-	lo, hi := 0, len(s.units)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if int64(s.units[m].end) <= off {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo == len(s.units) || off < int64(s.units[lo].data) {
+	i, ok := unitIndex(s.units, off)
+	if !ok {
 		return dieSummary{}, fmt.Errorf("no DWARF entry starts at offset %#x", off)
 	}
-	u := &s.units[lo]
+	u := &s.units[i]
 	cache := &s.other
 	if s.cur.valid && s.cur.key == abbrevKey(u) {
 		cache = &s.cur

@@ -60,16 +60,8 @@ type unitDIEReader struct {
 // unitReader returns a reader positioned at off in its unit.
 func (t *Table) unitReader(off dwarf.Offset) (*unitDIEReader, error) {
 	units := t.rawUnits
-	lo, hi := 0, len(units)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if dwarf.Offset(units[m].end) <= off {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo == len(units) || off < dwarf.Offset(units[lo].data) {
+	lo, ok := unitIndex(units, int64(off))
+	if !ok {
 		return nil, fmt.Errorf("no DWARF entry starts at offset %#x", off)
 	}
 	u := &units[lo]

@@ -82,27 +82,26 @@ func TestDumpOutputMatchesEncoder(t *testing.T) {
 				t.Errorf("standard error %q: warning that nothing was read = %v, want %v", stderr, warned, core == "minidump-v1")
 			}
 			if gotDoc != doc.String() {
-				gl, wl := strings.Split(gotDoc, "\n"), strings.Split(doc.String(), "\n")
-				for i := range min(len(gl), len(wl)) {
-					if gl[i] != wl[i] {
-						t.Fatalf("dump JSON line %d differs:\ngot  %s\nwant %s", i+1, gl[i], wl[i])
-					}
-				}
-				t.Fatalf("dump JSON has %d lines, encoding/json writes %d", len(gl), len(wl))
+				t.Fatalf("dump JSON: %s", firstDifference(gotDoc, doc.String()))
 			}
 			want := encoderNDJSON(t, r)
 			if strings.Count(want, "\n") < 300 {
 				t.Fatalf("the reference has only %d records", strings.Count(want, "\n"))
 			}
 			if got != want {
-				gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
-				for i := range min(len(gl), len(wl)) {
-					if gl[i] != wl[i] {
-						t.Fatalf("line %d differs:\ngot  %s\nwant %s", i+1, gl[i], wl[i])
-					}
-				}
-				t.Fatalf("%d lines, encoding/json writes %d", len(gl), len(wl))
+				t.Fatalf("dump ndjson: %s", firstDifference(got, want))
 			}
 		})
 	}
+}
+
+// firstDifference describes the first line where got and want differ.
+func firstDifference(got, want string) string {
+	gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range min(len(gl), len(wl)) {
+		if gl[i] != wl[i] {
+			return fmt.Sprintf("line %d differs:\ngot  %s\nwant %s", i+1, gl[i], wl[i])
+		}
+	}
+	return fmt.Sprintf("%d lines, encoding/json writes %d", len(gl), len(wl))
 }

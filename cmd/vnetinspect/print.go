@@ -158,7 +158,7 @@ func (s *session) unknownName(name string) error {
 	if _, ok := s.syms.Lookup(name); ok {
 		return nil
 	}
-	entry := vnetwalk.Prefix + vnetwalk.VnetName(name)
+	entry := vnetEntryName(name)
 	if _, err := s.syms.Vnet(); errors.Is(err, symbols.ErrNotVIMAGE) {
 		return fmt.Errorf("no symbol %s or %s in %s, which was not built with options VIMAGE "+
 			"(it has no set_vnet), so it has no V_ variables", name, entry, s.syms.Path())

@@ -229,7 +229,7 @@ func lookupTypeOrVariable(tab *symbols.Table, name string) (godwarf.Type, bool, 
 // vnetEntryName returns the symbol of the virtualized variable that the
 // kernel source calls V_foo: vnet_entry_foo, for V_foo or foo.
 func vnetEntryName(name string) string {
-	return vnetwalk.Prefix + strings.TrimPrefix(name, "V_")
+	return vnetwalk.Prefix + vnetwalk.VnetName(name)
 }
 
 // whatisTypeString prints a type named on the command line: a typedef is

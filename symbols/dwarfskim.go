@@ -688,21 +688,9 @@ func (s *skimmer) skimUnit(u *unitSpan) error {
 			if err := s.add(a.tag, dwarf.Offset(dieOff), unitOff, sum); err != nil {
 				return err
 			}
-		case a.fixed >= 0:
-			p += a.fixed
-			if p > len(info) {
-				return fmt.Errorf(".debug_info offset %#x: DIE runs past the end of its unit", dieOff)
-			}
 		default:
-			for _, at := range a.attrs {
-				if at.attr == dwarf.AttrSibling {
-					sibling = p
-				}
-				_, q, err := s.value(u, p, at.form, at.implicit)
-				if err != nil {
-					return err
-				}
-				p = q
+			if p, sibling, err = s.skipAttrs(u, a, dieOff, p, sibling); err != nil {
+				return err
 			}
 		}
 		// Below the unit's direct children nothing is indexed, so a DIE
@@ -813,6 +801,29 @@ func (s *skimmer) variable(off, unit dwarf.Offset, sum dieSummary) (varRef, []by
 	return varRef{off, unit, sum.decl, external}, name, nil
 }
 
+// skipAttrs steps over the attribute values of the DIE at dieOff, which
+// start at p, and returns the position after them. sibling is where
+// DW_AT_sibling's value is, updated when a variable-size value precedes
+// it.
+func (s *skimmer) skipAttrs(u *unitSpan, a *abbrev, dieOff, p, sibling int) (int, int, error) {
+	if a.fixed >= 0 {
+		if p+a.fixed > u.end {
+			return 0, 0, fmt.Errorf(".debug_info offset %#x: DIE runs past the end of its unit", dieOff)
+		}
+		return p + a.fixed, sibling, nil
+	}
+	for _, at := range a.attrs {
+		if at.attr == dwarf.AttrSibling {
+			sibling = p
+		}
+		var err error
+		if _, p, err = s.value(u, p, at.form, at.implicit); err != nil {
+			return 0, 0, err
+		}
+	}
+	return p, sibling, nil
+}
+
 // unitChild reports whether the DIE at off is a direct child of its unit,
 // and if so returns its summary and the offset of the unit's DIE. It steps
 // over the unit's earlier children as skimUnit does. It returns an error
@@ -828,6 +839,7 @@ func (s *skimmer) unitChild(off int64) (dieSummary, dwarf.Offset, bool, error) {
 	if err != nil {
 		return dieSummary{}, 0, false, err
 	}
+
 	info := s.raw.info[:u.end]
 	s.strOffBase = s.unitStrOffBase(u, table)
 	unitDIE := dwarf.Offset(u.data)
@@ -858,17 +870,8 @@ func (s *skimmer) unitChild(off int64) (dieSummary, dwarf.Offset, bool, error) {
 		if a.sibling >= 0 {
 			sibling = p + a.sibling
 		}
-		if a.fixed >= 0 {
-			p += a.fixed
-		} else {
-			for _, at := range a.attrs {
-				if at.attr == dwarf.AttrSibling {
-					sibling = p
-				}
-				if _, p, err = s.value(u, p, at.form, at.implicit); err != nil {
-					return dieSummary{}, 0, false, err
-				}
-			}
+		if p, sibling, err = s.skipAttrs(u, a, dieOff, p, sibling); err != nil {
+			return dieSummary{}, 0, false, err
 		}
 		// A subtree that ends at or before off cannot hold it, so it is
 		// stepped over whole.
@@ -1080,7 +1083,7 @@ func (sk *skimmedIndex) close() {
 
 // wait returns run r's error once the run is done. The entries of a run
 // that failed are those before the damaged DIE, still in file order, so
-// a lookup that stops among them gets the answer it gets from smaller
+// a lookup that stops among them gets the result it gets from smaller
 // runs. The caller holds sk.mu.
 func (sk *skimmedIndex) wait(r *skimRun) error {
 	<-r.done

@@ -55,9 +55,9 @@ func BenchmarkFullIndex(b *testing.B) {
 	}
 }
 
-// BenchmarkTypeAndAddress measures the question the command-line
-// benchmark asks in one process: a type's definition, then where a
-// variable is ($VNETINSPECT_BENCH_VAR, or vnet0) and its DWARF entry.
+// BenchmarkTypeAndAddress measures the command-line benchmark's request
+// in one process: a type's definition, then where a variable is
+// ($VNETINSPECT_BENCH_VAR, or vnet0) and its DWARF entry.
 func BenchmarkTypeAndAddress(b *testing.B) {
 	path, typ := benchKernel()
 	name := os.Getenv("VNETINSPECT_BENCH_VAR")

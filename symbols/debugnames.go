@@ -50,7 +50,7 @@ type nameIndex struct {
 type debugNames struct {
 	indexes []nameIndex
 	str     []byte
-	// coveredEnd is where the first unit starts that no index lists and
+	// coveredEnd is the offset of the first unit that no index lists and
 	// that has variables or types directly below it (a C file compiled
 	// without -gpubnames), or the size of .debug_info when there is none.
 	// Entries from there on may come after a definition no index lists.
@@ -110,6 +110,7 @@ func parseNameIndex(sec []byte, off int) (nameIndex, int, error) {
 	if r.err != nil || length > uint64(len(sec)-r.p) {
 		return ix, 0, fmt.Errorf("unit length %#x runs past the end of the section", length)
 	}
+
 	end := r.p + int(length)
 	r.b = sec[:end]
 	if v := r.u16(); v != 5 {
@@ -121,6 +122,7 @@ func parseNameIndex(sec []byte, off int) (nameIndex, int, error) {
 	abbrevSize, augSize := r.u32(), r.u32()
 	r.skip(uint64(augSize+3) &^ 3) // the augmentation string, padded to 4 bytes
 	ix.hasTUs = localTUs+foreignTUs > 0
+
 	// The list is taken whole first, so a count larger than the index
 	// fails before anything is allocated for it.
 	cuList := namesReader{b: r.bytes(uint64(cuCount) * uint64(ix.offSize))}
@@ -136,6 +138,7 @@ func parseNameIndex(sec []byte, off int) (nameIndex, int, error) {
 	}
 	ix.strOffsets = r.bytes(uint64(ix.nameCount) * uint64(ix.offSize))
 	ix.entryOffs = r.bytes(uint64(ix.nameCount) * uint64(ix.offSize))
+
 	abbrevEnd := r.p + int(min(uint64(abbrevSize), uint64(len(r.b)-r.p)))
 	ix.abbrevs = make(map[uint64]namesAbbrev)
 	for r.err == nil && r.p < abbrevEnd {
@@ -153,6 +156,7 @@ func parseNameIndex(sec []byte, off int) (nameIndex, int, error) {
 		}
 		ix.abbrevs[code] = a
 	}
+
 	if r.err != nil {
 		return ix, 0, r.err
 	}
@@ -390,7 +394,7 @@ func (r *namesReader) form(form uint64, offSize int) (uint64, bool) {
 	return v, r.err == nil
 }
 
-// namesTypeRefs answers typeRefs from .debug_names: the entries for the
+// namesTypeRefs resolves typeRefs from .debug_names: the entries for the
 // key's name with the key's tag that are direct children of their unit.
 func (idx *dwarfIndex) namesTypeRefs(key string, stop func(typeRef) bool) ([]typeRef, error) {
 	tags := []dwarf.Tag{dwarf.TagTypedef, dwarf.TagBaseType}
@@ -437,7 +441,7 @@ func (idx *dwarfIndex) namesTypeRefs(key string, stop func(typeRef) bool) ([]typ
 	return out, nil
 }
 
-// namesVarRefs answers varRefs from .debug_names.
+// namesVarRefs resolves varRefs from .debug_names.
 func (idx *dwarfIndex) namesVarRefs(name string, stop func(varRef) bool) ([]varRef, error) {
 	entries, err := idx.names.lookup(name)
 	if err != nil {

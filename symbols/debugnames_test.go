@@ -120,7 +120,7 @@ func TestNamesHash(t *testing.T) {
 	}
 }
 
-func TestDebugNamesAnswersLikeSkimmer(t *testing.T) {
+func TestDebugNamesMatchesSkimmer(t *testing.T) {
 	// Every name debug/dwarf finds directly below a unit resolves to the
 	// same definition through .debug_names as through the full index.
 	tab, err := Open(namesKernel, "")
@@ -230,7 +230,7 @@ func TestDamagedDebugNamesFallsBack(t *testing.T) {
 }
 
 // FuzzDebugNames replaces the .debug_names section of the test kernel with
-// random bytes. Lookups must return errors or the skimmer's answers, never
+// random bytes. Lookups must return errors or the skimmer's results, never
 // panic.
 func FuzzDebugNames(f *testing.F) {
 	kernel, err := os.ReadFile(namesKernel)

@@ -69,7 +69,7 @@ func (idx *dwarfIndex) varRefs(name string, stop func(varRef) bool) ([]varRef, e
 	if idx.names != nil {
 		// .debug_names leaves out declarations and definitions without
 		// DW_AT_location (clang drops a static that is only stored to), so
-		// its list is the answer only when it reaches the DIE that ends
+		// its list is the result only when it reaches the DIE that ends
 		// the search. NOTE: a global definition without DW_AT_location
 		// that comes before that DIE is still missed.
 		refs, err := idx.namesVarRefs(name, stop)
@@ -336,7 +336,7 @@ func (t *Table) preferredVariableType(refs []varRef) (godwarf.Type, error) {
 func (t *Table) VariableTypeAt(name string, addr uint64) (godwarf.Type, error) {
 	t.dwarfMu.Lock()
 	defer t.dwarfMu.Unlock()
-	// The first definition at addr is the answer whether or not other
+	// The first definition at addr is the result whether or not other
 	// definitions follow, so the search can end there.
 	refs, err := t.variableRefs(name, func(r varRef) bool {
 		if r.decl {

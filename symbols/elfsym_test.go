@@ -417,9 +417,9 @@ func TestReadImageAcrossSections(t *testing.T) {
 }
 
 func TestScanSymbolsAgreesWithIndex(t *testing.T) {
-	// scanSymbols answers the first few lookups without the index; it must
-	// pick the same symbol as the index for every name, including names
-	// that several static symbols share.
+	// scanSymbols resolves the first few lookups without the index, so it
+	// must pick the same symbol as the index for every name, including
+	// names that several static symbols share.
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
 			tab := openVariant(t, v)

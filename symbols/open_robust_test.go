@@ -116,7 +116,7 @@ func TestUnknownDWARFForm(t *testing.T) {
 }
 
 func TestOpenCompressedKernel(t *testing.T) {
-	// A kernel shipped compressed gets told how to decompress it. The
+	// A compressed kernel file gets an error naming its compressor. The
 	// magic numbers are the formats' own (RFC 8878, RFC 1952, bzip2's "BZh").
 	for how, magic := range map[string][]byte{
 		"zstd":  {0x28, 0xb5, 0x2f, 0xfd, 0},

@@ -230,7 +230,7 @@ func TestRealDumpDegrades(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not built with options VIMAGE") {
 		t.Errorf("vnets error %v, want one saying the kernel lacks options VIMAGE", err)
 	}
-	// A V_ name in a kernel without VIMAGE says why it cannot exist.
+	// A V_ name in a kernel without VIMAGE gets an error naming the reason.
 	_, _, err = runCLI(t, "-N", kernel, "-M", core, "--cache-dir", dir, "print", "V_ip_defttl")
 	if err == nil || !strings.Contains(err.Error(), "not built with options VIMAGE") {
 		t.Errorf("print V_ip_defttl error %v, want one saying the kernel lacks options VIMAGE", err)

@@ -77,7 +77,7 @@ func TestDumpOutputMatchesEncoder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// minidump-v1 cannot map any vnet's data area, which dump says.
+			// minidump-v1 cannot map any vnet's data area, and dump warns about it.
 			if warned := strings.Contains(stderr, "warning: no copy of any of the"); warned != (core == "minidump-v1") {
 				t.Errorf("standard error %q: warning that nothing was read = %v, want %v", stderr, warned, core == "minidump-v1")
 			}

@@ -236,7 +236,7 @@ func TestBatchReportsFailedQuestion(t *testing.T) {
 
 func TestTypeQueriesTakeVNames(t *testing.T) {
 	// V_vflags and vflags name vnet_entry_vflags, as the kernel's V_ macro
-	// does: the answer is gdb's for vnet_entry_vflags.
+	// does, so the output equals gdb's for vnet_entry_vflags.
 	kernel := filepath.Join("..", "..", "symbols", "testdata", "elf", "amd64-gcc-dwarf5")
 	questions := []string{"whatis vnet_entry_vflags", "ptype vnet_entry_vpacket"}
 	answers := gdbAnswers(t, gdbBinary(t), kernel, questions)
